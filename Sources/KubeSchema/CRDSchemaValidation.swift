@@ -8,8 +8,8 @@
 //! - CEL compilation and cost checks of `x-kubernetes-validations` rules, and the
 //!   `fieldPath` "must be a valid path" check;
 //! - `oldSelf`/`optionalOldSelf` correlation rules;
-//! - with the status subresource, the list of keywords allowed at the root (only
-//!   the "`type` must be object" part is checked);
+//! - with the status subresource, the rejected root schema is rendered as
+//!   `apiextensions.JSONSchemaProps{...}` instead of Go's full struct dump;
 //! - ObjectMeta validation of defaults inside `metadata` of embedded resources;
 //! - Go `regexp` (RE2) syntax: patterns are compiled with ICU, and the error text
 //!   of an invalid pattern differs from Go's;
@@ -28,10 +28,7 @@ import KubeCore
 /// - Parameter statusSubresource: whether this version enables `subresources.status`.
 public func validateCRDSchema(_ schema: JSONSchemaProps, path: FieldPath, statusSubresource: Bool = false) -> [FieldError] {
     var errors: [FieldError] = []
-    if statusSubresource, let type = schema.type, !type.isEmpty, type != "object" {
-        errors.append(KubeFieldError.invalid(path.child("type").description, .string(type),
-            "only \"object\" is allowed as the type at the root of the schema if the status subresource is enabled"))
-    }
+    if statusSubresource, let error = statusRootError(schema, path) { errors.append(error) }
     if schema.nullable {
         errors.append(KubeFieldError.forbidden(path.child("nullable").description, "nullable cannot be true at the root"))
     }
@@ -45,6 +42,44 @@ public func validateCRDSchema(_ schema: JSONSchemaProps, path: FieldPath, status
     checker.check(schema, path, context: .init(), isRoot: true)
     errors += checker.errors
     return errors
+}
+
+/// Keywords allowed at the root when the status subresource is enabled, in
+/// `JSONSchemaProps` Go field names and order.
+private let allowedRootFields = ["Description", "Type", "Format", "Title", "Maximum", "ExclusiveMaximum", "Minimum",
+    "ExclusiveMinimum", "MaxLength", "MinLength", "Pattern", "MaxItems", "MinItems", "UniqueItems", "MultipleOf",
+    "Required", "Items", "Properties", "ExternalDocs", "Example", "XPreserveUnknownFields", "XValidations"]
+
+/// With the status subresource, the root may only use `allowedRootFields` and `type` must be object.
+/// Fields are visited in Go declaration order; the first offender is reported.
+private func statusRootError(_ s: JSONSchemaProps, _ path: FieldPath) -> FieldError? {
+    let raw = s.raw.objectValue ?? [:]
+    func set(_ key: String) -> Bool { raw[key].map { !$0.isNull } ?? false }
+    let fields: [(String, Bool)] = [
+        ("ID", set("id")), ("Schema", set("$schema")), ("Ref", set("$ref")),
+        ("Description", !(s.description ?? "").isEmpty), ("Type", !(s.type ?? "").isEmpty),
+        ("Default", s.defaultValue != nil), ("Enum", s.enumValues != nil),
+        ("MaxProperties", s.maxProperties != nil), ("MinProperties", s.minProperties != nil),
+        ("AllOf", !s.allOf.isEmpty), ("OneOf", !s.oneOf.isEmpty), ("AnyOf", !s.anyOf.isEmpty), ("Not", s.not != nil),
+        ("AdditionalProperties", s.additionalProperties != nil), ("PatternProperties", set("patternProperties")),
+        ("Dependencies", set("dependencies")), ("AdditionalItems", set("additionalItems")), ("Definitions", set("definitions")),
+        ("Nullable", s.nullable), ("XEmbeddedResource", s.xEmbeddedResource), ("XIntOrString", s.xIntOrString),
+        ("XListMapKeys", !s.xListMapKeys.isEmpty), ("XListType", s.xListType != nil), ("XMapType", s.xMapType != nil),
+    ]
+    for (name, isSet) in fields where isSet {
+        if name == "Type" {
+            if s.type != "object" {
+                return KubeFieldError.invalid(path.child("type").description, .string(s.type ?? ""),
+                    "only \"object\" is allowed as the type at the root of the schema if the status subresource is enabled")
+            }
+            continue
+        }
+        if !allowedRootFields.contains(name) {
+            return FieldError(reason: FieldErrorReason.invalid, field: path.description,
+                message: "Invalid value: apiextensions.JSONSchemaProps{...}: only [\(allowedRootFields.joined(separator: " "))] fields are allowed at the root of the schema if the status subresource is enabled")
+        }
+    }
+    return nil
 }
 
 /// The structural-schema rules alone (`schema.ValidateStructural`), sorted by

@@ -117,6 +117,11 @@ let crdSchemaCases: [SchemaCase] = [
           expected: [#"\#(v1).type: Invalid value: "array": only "object" is allowed as the type at the root of the schema if the status subresource is enabled"#,
                      #"\#(v1).type: Invalid value: "array": must be object at the root"#],
           statusSubresource: true),
+    .init(name: "status subresource forbids junctors at the root", schema: #"{"type": "object", "properties": {"a": {"type": "string"}}, "anyOf": [{"required": ["a"]}]}"#,
+          expected: ["\(v1): Invalid value: apiextensions.JSONSchemaProps{...}: only [Description Type Format Title Maximum ExclusiveMaximum Minimum ExclusiveMinimum MaxLength MinLength Pattern MaxItems MinItems UniqueItems MultipleOf Required Items Properties ExternalDocs Example XPreserveUnknownFields XValidations] fields are allowed at the root of the schema if the status subresource is enabled"],
+          statusSubresource: true),
+    .init(name: "status subresource allows validation rules at the root", schema: #"{"type": "object", "x-kubernetes-validations": [{"rule": "true"}]}"#,
+          expected: [], statusSubresource: true),
 ]
 
 @Test("CRD schema validation", arguments: crdSchemaCases)
