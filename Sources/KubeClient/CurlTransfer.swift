@@ -17,9 +17,9 @@ struct EasySettings: Sendable {
 /// Where a transfer's outcome goes.
 enum TransferSink: Sendable {
     /// `send`: the whole response, once.
-    case buffered(CheckedContinuation<HTTPResponse, any Error>)
+    case buffered(CheckedContinuation<TransportResponse, any Error>)
     /// `stream`: the head once, then body chunks.
-    case streaming(head: CheckedContinuation<HTTPResponseHead, any Error>, body: AsyncThrowingStream<Data, any Error>.Continuation)
+    case streaming(head: CheckedContinuation<ResponseHead, any Error>, body: AsyncThrowingStream<Data, any Error>.Continuation)
 }
 
 /// A request made ready for libcurl: plain values only, so it can cross
@@ -68,12 +68,12 @@ final class CurlTransfer {
     private var connectToList: UnsafeMutablePointer<curl_slist>?
     private let errorBuffer: UnsafeMutablePointer<CChar>
 
-    private var bufferedContinuation: CheckedContinuation<HTTPResponse, any Error>?
-    private var headContinuation: CheckedContinuation<HTTPResponseHead, any Error>?
+    private var bufferedContinuation: CheckedContinuation<TransportResponse, any Error>?
+    private var headContinuation: CheckedContinuation<ResponseHead, any Error>?
     private var bodyContinuation: AsyncThrowingStream<Data, any Error>.Continuation?
     private let streaming: Bool
 
-    private var head = HTTPResponseHead(status: 0)
+    private var head = ResponseHead(status: 0)
     private var headComplete = false
     private var body = Data()
     /// Set when the stream's consumer went away and the write callback refused data.
@@ -251,7 +251,7 @@ final class CurlTransfer {
         guard !headComplete else { return }  // trailers
         switch ResponseHeaderLine(raw) {
         case .status(let version, let code):
-            head = HTTPResponseHead(status: code, version: version)
+            head = ResponseHead(status: code, version: version)
         case .field(let header):
             head.headers.add(name: header.name, value: header.value)
         case .end:
@@ -297,7 +297,7 @@ final class CurlTransfer {
     private func succeed() {
         if let continuation = bufferedContinuation {
             bufferedContinuation = nil
-            continuation.resume(returning: HTTPResponse(head: head, body: body))
+            continuation.resume(returning: TransportResponse(head: head, body: body))
         }
         if let continuation = headContinuation {
             headContinuation = nil
@@ -321,7 +321,14 @@ final class CurlTransfer {
         }
         if let continuation = bodyContinuation {
             bodyContinuation = nil
-            continuation.finish(throwing: error)
+            // A cancelled body ends like any cancelled AsyncThrowingStream: its
+            // iteration returns nil, whichever of the consumer's cancellation
+            // and this abort is seen first.
+            if error is CancellationError {
+                continuation.finish()
+            } else {
+                continuation.finish(throwing: error)
+            }
         }
     }
 

@@ -35,7 +35,7 @@ public final class CurlTransport: Sendable {
     public func shutdown() { driver.shutdown() }
 
     /// The absolute URL a request goes to (for messages; never contains credentials).
-    public func url(for request: HTTPRequest) -> String {
+    public func url(for request: TransportRequest) -> String {
         endpoint.url(path: request.path, query: request.query)
     }
 
@@ -46,7 +46,7 @@ public final class CurlTransport: Sendable {
     /// - Throws: `TransportError` when no complete response arrived,
     ///   `CancellationError` when the task was cancelled, or the token
     ///   provider's error.
-    public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+    public func send(_ request: TransportRequest) async throws -> TransportResponse {
         let id = driver.makeID()
         let prepared = try await prepare(request, id: id, timeout: request.timeout ?? configuration.requestTimeout)
         return try await withTaskCancellationHandler {
@@ -66,7 +66,7 @@ public final class CurlTransport: Sendable {
     /// when the task is cancelled while waiting for the head, or when the
     /// body stream is cancelled or dropped before its end.
     /// - Throws: as `send`, for failures before the head arrived.
-    public func stream(_ request: HTTPRequest) async throws -> HTTPStreamResponse {
+    public func stream(_ request: TransportRequest) async throws -> TransportStreamResponse {
         let id = driver.makeID()
         let prepared = try await prepare(request, id: id, timeout: request.timeout)
         let (body, bodyContinuation) = AsyncThrowingStream<Data, any Error>.makeStream()
@@ -81,7 +81,7 @@ public final class CurlTransport: Sendable {
         } onCancel: {
             driver.cancel(id)
         }
-        return HTTPStreamResponse(head: head, body: body)
+        return TransportStreamResponse(head: head, body: body)
     }
 
     /// Hands a job to the driver. A cancellation that raced ahead of the
@@ -93,7 +93,7 @@ public final class CurlTransport: Sendable {
 
     /// Resolves `request` into what libcurl needs: URL, header lines
     /// (credentials included), timeouts.
-    private func prepare(_ request: HTTPRequest, id: UInt64, timeout: Duration?) async throws -> PreparedRequest {
+    private func prepare(_ request: TransportRequest, id: UInt64, timeout: Duration?) async throws -> PreparedRequest {
         let url = endpoint.url(path: request.path, query: request.query)
         var headers = request.headers
         for header in headers where !HeaderValidation.isValid(header) {

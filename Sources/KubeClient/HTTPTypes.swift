@@ -1,5 +1,8 @@
 //! The HTTP vocabulary of the client: methods, header lists, requests and the
 //! two response shapes (buffered and streaming) the transport produces.
+//! Request and response types are named `Transport…` so they do not collide
+//! with swift-http-types' `HTTPRequest`/`HTTPResponse`, which Hummingbird
+//! re-exports into every module that imports it.
 import Foundation
 
 /// An HTTP request method.
@@ -87,7 +90,7 @@ extension String {
 /// `path` is absolute (`/api/v1/pods`) and is appended to the server URL of
 /// the transport's `ClientConfiguration` (which may carry a path prefix);
 /// `query` is percent-encoded by the transport.
-public struct HTTPRequest: Sendable, Hashable {
+public struct TransportRequest: Sendable, Hashable {
     public var method: HTTPMethod
     public var path: String
     public var query: [URLQueryItem]
@@ -96,9 +99,12 @@ public struct HTTPRequest: Sendable, Hashable {
     /// The limit on the whole exchange. `nil` means the transport default:
     /// `ClientConfiguration.requestTimeout` for `send`, no limit for `stream`.
     public var timeout: Duration?
-    /// Abort the transfer when less than one byte arrives within this period
-    /// (libcurl's low-speed limit, whole seconds). Meant for long-lived streams
-    /// such as watches, to detect a dead peer. `nil` disables the check.
+    /// Abort the transfer with a `.timeout` error when less than one byte per
+    /// second arrives for this period (libcurl's low-speed limit, whole
+    /// seconds). libcurl averages the speed over a few seconds, so a stall
+    /// right after data is noticed up to about 5 s late. Meant for
+    /// long-lived streams such as watches, to detect a dead peer. `nil`
+    /// disables the check.
     public var idleTimeout: Duration?
 
     public init(
@@ -116,7 +122,7 @@ public struct HTTPRequest: Sendable, Hashable {
 }
 
 /// The status line and headers of a response.
-public struct HTTPResponseHead: Sendable, Hashable {
+public struct ResponseHead: Sendable, Hashable {
     /// The HTTP status code, e.g. 200.
     public var status: Int
     /// The protocol the server answered with: `HTTP/1.1` or `HTTP/2`.
@@ -134,12 +140,12 @@ public struct HTTPResponseHead: Sendable, Hashable {
 }
 
 /// A response whose body has been read completely.
-public struct HTTPResponse: Sendable, Hashable {
-    public var head: HTTPResponseHead
+public struct TransportResponse: Sendable, Hashable {
+    public var head: ResponseHead
     /// The body, decompressed when the server used a content encoding.
     public var body: Data
 
-    public init(head: HTTPResponseHead, body: Data) {
+    public init(head: ResponseHead, body: Data) {
         self.head = head
         self.body = body
     }
@@ -151,15 +157,16 @@ public struct HTTPResponse: Sendable, Hashable {
 /// A response whose body arrives as it is received.
 ///
 /// Iterating `body` yields chunks as libcurl delivers them (chunk boundaries
-/// carry no meaning). The transfer is aborted when the iterating task is
-/// cancelled or the stream is dropped before its end; the stream finishes
-/// when the server ends the response and throws the transfer's error if it
-/// fails midway.
-public struct HTTPStreamResponse: Sendable {
-    public var head: HTTPResponseHead
+/// carry no meaning). The stream finishes when the server ends the response
+/// and throws the transfer's error (`TransportError`) if it fails midway.
+/// The transfer is aborted when the iterating task is cancelled (iteration
+/// then ends, returning nil) or when the stream is dropped before its end.
+/// Chunks are buffered without limit until consumed.
+public struct TransportStreamResponse: Sendable {
+    public var head: ResponseHead
     public var body: AsyncThrowingStream<Data, any Error>
 
-    public init(head: HTTPResponseHead, body: AsyncThrowingStream<Data, any Error>) {
+    public init(head: ResponseHead, body: AsyncThrowingStream<Data, any Error>) {
         self.head = head
         self.body = body
     }

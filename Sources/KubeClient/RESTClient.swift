@@ -75,7 +75,7 @@ public struct RESTClient: Sendable {
     public func request(
         method: HTTPMethod, path: String, query: [URLQueryItem] = [], body: Data? = nil,
         contentType: String? = nil, accept: String = "application/json", timeout: Duration? = nil
-    ) async throws -> HTTPResponse {
+    ) async throws -> TransportResponse {
         try await perform(
             method: method, path: path, query: query, body: body, contentType: contentType, accept: accept,
             timeout: timeout, resource: nil, name: nil)
@@ -175,7 +175,7 @@ public struct RESTClient: Sendable {
         idleTimeout: Duration? = nil
     ) async throws -> AsyncThrowingStream<WatchEvent, any Error> {
         let location = ResourcePath(resource, namespace: namespace)
-        let request = HTTPRequest(
+        let request = TransportRequest(
             method: .get, path: location.path, query: options.queryItems, headers: ["Accept": "application/json"],
             timeout: options.timeoutSeconds.map { .seconds($0 + 5) }, idleTimeout: idleTimeout)
         let response = try await transport.stream(request)
@@ -242,14 +242,14 @@ public struct RESTClient: Sendable {
     private func perform(
         method: HTTPMethod, path: String, query: [URLQueryItem], body: Data?, contentType: String?, accept: String,
         timeout: Duration?, resource: GroupResource?, name: String?
-    ) async throws -> HTTPResponse {
+    ) async throws -> TransportResponse {
         var headers: HTTPHeaders = ["Accept": accept]
         if body != nil { headers.add(name: "Content-Type", value: contentType ?? "application/json") }
-        let request = HTTPRequest(method: method, path: path, query: query, headers: headers, body: body, timeout: timeout)
+        let request = TransportRequest(method: method, path: path, query: query, headers: headers, body: body, timeout: timeout)
 
         var retries = 0
         while true {
-            let response: HTTPResponse
+            let response: TransportResponse
             do {
                 response = try await transport.send(request)
             } catch let error as TransportError {
@@ -275,7 +275,7 @@ public struct RESTClient: Sendable {
         }
     }
 
-    private func logWarnings(_ head: HTTPResponseHead, method: HTTPMethod, path: String) {
+    private func logWarnings(_ head: ResponseHead, method: HTTPMethod, path: String) {
         for value in head.headers.values(for: "Warning") {
             logger.warning("\(ResponseErrors.warningText(value))", metadata: ["method": "\(method)", "path": "\(path)"])
         }

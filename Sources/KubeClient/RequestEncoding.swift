@@ -99,7 +99,8 @@ enum ResponseHeaderLine: Equatable {
 
     init(_ raw: String) {
         var line = Substring(raw)
-        while let last = line.last, last == "\r" || last == "\n" { line.removeLast() }
+        // "\r\n" is a single Character in Swift, so it is matched as one.
+        while let last = line.last, last == "\r\n" || last == "\n" || last == "\r" { line.removeLast() }
         if line.isEmpty {
             self = .end
             return
