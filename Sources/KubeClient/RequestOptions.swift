@@ -35,6 +35,7 @@ public struct ListOptions: Sendable, Hashable {
         self.timeoutSeconds = timeoutSeconds
     }
 
+    /// The options as query parameters; unset options are left out.
     public var queryItems: [URLQueryItem] {
         var items: [URLQueryItem] = []
         items.append(ifSet: "labelSelector", labelSelector)
@@ -113,6 +114,7 @@ public struct WriteOptions: Sendable, Hashable {
         self.fieldValidation = fieldValidation
     }
 
+    /// The options as query parameters; unset options are left out.
     public var queryItems: [URLQueryItem] {
         var items: [URLQueryItem] = []
         if dryRun { items.append(URLQueryItem(name: "dryRun", value: "All")) }
@@ -133,6 +135,7 @@ public enum PatchType: Sendable, Hashable {
     /// Server-side apply as `fieldManager`; `force` takes over conflicting fields.
     case apply(fieldManager: String, force: Bool = false)
 
+    /// The `Content-Type` kube-apiserver expects for this patch type.
     public var contentType: String {
         switch self {
         case .merge: "application/merge-patch+json"
@@ -179,6 +182,7 @@ public struct DeleteOptions: Sendable, Hashable {
         self.dryRun = dryRun
     }
 
+    /// `dryRun=All` when dry-running, else nothing.
     public var queryItems: [URLQueryItem] {
         dryRun ? [URLQueryItem(name: "dryRun", value: "All")] : []
     }
