@@ -10,6 +10,7 @@
 //   KubeClient        the Kubernetes REST client over libcurl
 //   LocalAPIServer    the local API server: storage, REST, watch, discovery, CRDs, auth
 //   ClusterSimulators garbage collector, namespaces, workloads, Agent Sandbox controller
+//   LocalCluster      the embedded cluster: server + simulators + CRDs + kubeconfig
 import PackageDescription
 
 let package = Package(
@@ -69,6 +70,7 @@ let package = Package(
             dependencies: [
                 "KubeCore", "KubeSchema", "PKI",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -81,6 +83,16 @@ let package = Package(
             dependencies: [
                 "KubeCore", "LocalAPIServer",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
+        .target(
+            name: "LocalCluster",
+            dependencies: [
+                "LocalAPIServer", "ClusterSimulators", "KubeCore", "PKI",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
 
@@ -88,7 +100,7 @@ let package = Package(
         .executableTarget(
             name: "local-cluster",
             dependencies: [
-                "LocalAPIServer", "ClusterSimulators",
+                "LocalCluster", "LocalAPIServer", "KubeCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -113,7 +125,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LocalAPIServerTests",
-            dependencies: ["LocalAPIServer", "ClusterSimulators", "KubeClient", "PKI"]
+            dependencies: ["LocalAPIServer", "KubeClient", "KubeCore", "PKI"]
         ),
     ]
 )

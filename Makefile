@@ -1,0 +1,35 @@
+# openshell-operator — build, run and test.
+#
+#   make run     start the embedded local cluster (the operator joins in later releases)
+#   make test    run every test: unit, integration against the local API server, kubectl scenarios
+#   make bench   run the benchmarks and print their figures
+#
+# Both targets install missing system packages first (apt-get; root needed).
+
+SWIFT ?= swift
+STATE_DIR ?= .local-cluster
+SWIFT_BUILD_FLAGS ?=
+
+.PHONY: all deps build run test bench clean
+
+all: build
+
+deps:
+	@scripts/ensure-system-deps.sh --with-kubectl
+
+build: deps
+	$(SWIFT) build $(SWIFT_BUILD_FLAGS)
+
+run: build
+	$(SWIFT) run $(SWIFT_BUILD_FLAGS) local-cluster --state-dir $(STATE_DIR) $(RUN_ARGS)
+
+test: deps
+	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
+	$(SWIFT) test --skip-build $(SWIFT_BUILD_FLAGS)
+
+bench: deps
+	$(SWIFT) build -c release $(SWIFT_BUILD_FLAGS)
+	@echo "benchmarks arrive with the capacity work (see docs/local-cluster.md)"
+
+clean:
+	rm -rf .build $(STATE_DIR)

@@ -1,0 +1,162 @@
+//! A local API server on an ephemeral port for one test, and a real client
+//! (libcurl over HTTPS with a client certificate) to talk to it.
+import Foundation
+import KubeClient
+import KubeCore
+import LocalAPIServer
+import Logging
+import PKI
+import Testing
+
+struct TestServer: Sendable {
+    let server: LocalAPIServer
+    let client: RESTClient
+    let url: String
+    let credentials: ClusterCredentials
+
+    /// Runs `body` against a fresh server, then stops the server.
+    static func with<T: Sendable>(
+        options: APIServerOptions = APIServerOptions(),
+        tokens: [String: UserInfo] = [:],
+        _ body: @Sendable (TestServer) async throws -> T
+    ) async throws -> T {
+        let credentials = try ClusterCredentials.generate()
+        var configuration = LocalAPIServer.Configuration(credentials: credentials)
+        configuration.options = options
+        configuration.tokens = tokens
+        var logger = Logger(label: "test-apiserver")
+        logger.logLevel = .warning
+        let server = LocalAPIServer(configuration: configuration, logger: logger)
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask {
+                try await server.run()
+                return nil
+            }
+            let url = await server.httpsURL()
+            let admin = try credentials.clientCredentials(user: "admin", groups: ["system:masters"])
+            let client = try RESTClient(configuration: ClientConfiguration(
+                server: url,
+                tls: TLSOptions(caCertificatesPEM: Data(credentials.authority.certificate.pem.utf8),
+                                clientCertificatePEM: Data(admin.certificate.pem.utf8),
+                                clientKeyPEM: Data(admin.key.pemPKCS8.utf8))))
+            let test = TestServer(server: server, client: client, url: url, credentials: credentials)
+            try await test.waitForNamespace("default")
+            defer { group.cancelAll() }
+            return try await body(test)
+        }
+    }
+
+    /// A client for `url` with the cluster CA and the given extra credentials.
+    func client(token: String? = nil, certificate: (Certificate, PrivateKey)? = nil, ca: String? = nil) throws -> RESTClient {
+        try RESTClient(configuration: ClientConfiguration(
+            server: url,
+            tls: TLSOptions(caCertificatesPEM: Data((ca ?? credentials.authority.certificate.pem).utf8),
+                            clientCertificatePEM: certificate.map { Data($0.0.pem.utf8) },
+                            clientKeyPEM: certificate.map { Data($0.1.pemPKCS8.utf8) }),
+            bearerToken: token.map { StaticBearerToken($0) }))
+    }
+
+    func waitForNamespace(_ name: String) async throws {
+        try await eventually { (try? await client.get(.namespaces, name: name)) != nil }
+    }
+
+    /// Creates a namespace for a test.
+    @discardableResult
+    func namespace(_ name: String) async throws -> KubeObject {
+        try await client.create(.namespaces, KubeObject(["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(name)]]))
+    }
+
+    /// Installs a CRD and waits until it is Established and served.
+    func installCRD(_ crd: KubeObject, resource: GroupVersionResource) async throws {
+        _ = try await client.create(.customResourceDefinitions, crd)
+        try await eventually {
+            guard let current = try? await client.get(.customResourceDefinitions, name: crd.name) else { return false }
+            guard current.conditions[type: "Established"]?.isTrue == true else { return false }
+            return (try? await client.list(resource, namespace: nil)) != nil
+        }
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Polls `condition` every 20 ms until it holds, failing after `timeout`.
+func eventually(timeout: Duration = .seconds(10), _ condition: @Sendable () async throws -> Bool,
+                sourceLocation: SourceLocation = #_sourceLocation) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    Issue.record("condition not met within \(timeout)", sourceLocation: sourceLocation)
+    throw TestFailure("timed out")
+}
+
+/// Expects `body` to fail with an APIError and returns it.
+func expectAPIError(_ body: () async throws -> Void, sourceLocation: SourceLocation = #_sourceLocation) async -> APIError? {
+    do {
+        try await body()
+        Issue.record("expected an APIError, but the call succeeded", sourceLocation: sourceLocation)
+        return nil
+    } catch let error as APIError {
+        return error
+    } catch {
+        Issue.record("expected an APIError, got \(error)", sourceLocation: sourceLocation)
+        return nil
+    }
+}
+
+extension GroupVersionResource {
+    static let configMaps = GroupVersionResource(group: "", version: "v1", resource: "configmaps")
+    static let secrets = GroupVersionResource(group: "", version: "v1", resource: "secrets")
+    static let eventsV1 = GroupVersionResource(group: "events.k8s.io", version: "v1", resource: "events")
+    static let widgets = GroupVersionResource(group: "example.com", version: "v1", resource: "widgets")
+}
+
+func configMap(_ name: String, namespace: String = "default", labels: [String: String] = [:], data: [String: String] = [:]) -> KubeObject {
+    var object = KubeObject(["apiVersion": "v1", "kind": "ConfigMap",
+                             "metadata": ["name": .string(name), "namespace": .string(namespace)],
+                             "data": .object(data.mapValues(JSONValue.string))])
+    object.labels = labels
+    return object
+}
+
+/// A namespaced `Widget` CRD with a status subresource, a default, an enum and printer columns.
+let widgetCRD = KubeObject([
+    "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+    "metadata": ["name": "widgets.example.com"],
+    "spec": [
+        "group": "example.com", "scope": "Namespaced",
+        "names": ["plural": "widgets", "singular": "widget", "kind": "Widget", "listKind": "WidgetList", "shortNames": ["wd"]],
+        "versions": [[
+            "name": "v1", "served": true, "storage": true,
+            "subresources": ["status": [:]],
+            "additionalPrinterColumns": [
+                ["name": "Size", "type": "integer", "jsonPath": ".spec.size"],
+                ["name": "Phase", "type": "string", "jsonPath": ".status.phase"],
+                ["name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"],
+            ],
+            "schema": ["openAPIV3Schema": [
+                "type": "object",
+                "properties": [
+                    "spec": [
+                        "type": "object", "required": ["size"],
+                        "properties": [
+                            "size": ["type": "integer", "minimum": 1, "maximum": 10, "description": "How big the widget is."],
+                            "color": ["type": "string", "enum": ["red", "blue"], "default": "red"],
+                        ],
+                    ],
+                    "status": ["type": "object", "properties": ["phase": ["type": "string"]]],
+                ],
+            ]],
+        ]],
+    ],
+])
+
+func widget(_ name: String, namespace: String = "default", size: Int64 = 3) -> KubeObject {
+    KubeObject(["apiVersion": "example.com/v1", "kind": "Widget",
+                "metadata": ["name": .string(name), "namespace": .string(namespace)],
+                "spec": ["size": .int(size)]])
+}
