@@ -124,6 +124,17 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "ClusterSimulatorsTests",
+            dependencies: ["ClusterSimulators", "LocalAPIServer", "KubeCore"]
+        ),
+        .testTarget(
+            name: "LocalClusterTests",
+            dependencies: [
+                "LocalCluster", "KubeCore",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
             name: "LocalAPIServerTests",
             dependencies: ["LocalAPIServer", "KubeClient", "KubeCore", "PKI"]
         ),

@@ -5,19 +5,16 @@ import Foundation
 public enum KubeTime {
     /// Formats a date as a Kubernetes `Time`: `2026-11-29T01:54:42Z`.
     public static func format(_ date: Date) -> String {
-        date.formatted(
-            Date.ISO8601FormatStyle(timeZone: .gmt)
-                .year().month().day().time(includingFractionalSeconds: false)
-                .timeSeparator(.colon).dateSeparator(.dash).dateTimeSeparator(.standard))
+        let seconds = Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down))
+        return seconds.formatted(Date.ISO8601FormatStyle(timeZone: .gmt))
     }
 
     /// Formats a date as a Kubernetes `MicroTime`: `2026-11-29T01:54:42.123456Z`.
     public static func formatMicro(_ date: Date) -> String {
         let seconds = date.timeIntervalSince1970.rounded(.down)
-        let micros = Int(((date.timeIntervalSince1970 - seconds) * 1_000_000).rounded(.down))
+        let micros = min(999_999, Int(((date.timeIntervalSince1970 - seconds) * 1_000_000).rounded(.down)))
         let whole = format(Date(timeIntervalSince1970: seconds))
-        let fraction = String(micros).leftPadded(to: 6)
-        return whole.dropLast() + "." + fraction + "Z"
+        return whole.dropLast() + "." + String(micros).leftPadded(to: 6) + "Z"
     }
 
     /// Parses RFC 3339 timestamps with or without fractional seconds and with

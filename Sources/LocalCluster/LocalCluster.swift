@@ -83,10 +83,15 @@ public final class LocalCluster: Service, Sendable {
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: url.path)
     }
 
-    /// Installs every CRD found under the configured paths, then waits until each is Established.
+    /// Installs every CRD found under the configured paths, and the project's own
+    /// Agent Sandbox CRD unless those paths bring `sandboxes.agents.x-k8s.io`.
     public func installCRDs() async throws {
         let client = InProcessClient(core: server.core)
-        for crd in try Self.loadCRDs(from: configuration.crdPaths) {
+        var crds = try Self.loadCRDs(from: configuration.crdPaths)
+        if !crds.contains(where: { $0.name == AgentSandboxCRD.definition.name }) {
+            crds.append(AgentSandboxCRD.definition)
+        }
+        for crd in crds {
             if let existing = try await client.getIfPresent(.customResourceDefinitions, name: crd.name) {
                 var updated = crd
                 updated.resourceVersion = existing.resourceVersion

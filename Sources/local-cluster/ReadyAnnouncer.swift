@@ -15,7 +15,8 @@ struct ReadyAnnouncer: Service {
             try await Task.sleep(for: .milliseconds(50))
         }
         let kubeconfig = cluster.kubeconfigPath.path
-        print("""
+        // Written straight to the file descriptor, so it shows at once even when stdout is a pipe.
+        FileHandle.standardOutput.write(Data("""
             Local cluster is running at \(url)
             Kubeconfig: \(kubeconfig)
 
@@ -27,6 +28,7 @@ struct ReadyAnnouncer: Service {
               kubectl get events --field-selector involvedObject.name=hello
 
             Press Ctrl-C to stop.
-            """)
+
+            """.utf8))
     }
 }

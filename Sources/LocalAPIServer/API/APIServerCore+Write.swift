@@ -159,7 +159,10 @@ extension APIServerCore {
             }
             result = new
             if request.isDryRun { return .unchanged }
-            if new.isBeingDeleted, new.finalizers.isEmpty, !Self.waitsForSpecFinalizers(new, type) { return .delete }
+            // The last finalizer gone completes a deletion that was waiting for it; an
+            // object still in its grace period (a stopping pod) stays until it ends.
+            if new.isBeingDeleted, new.finalizers.isEmpty, (new.deletionGracePeriodSeconds ?? 0) == 0,
+               !Self.waitsForSpecFinalizers(new, type) { return .delete }
             return .put(new)
         }
         let out = request.isDryRun ? (result ?? existingOrThrow(commit)) : (commit.current ?? result ?? existingOrThrow(commit))

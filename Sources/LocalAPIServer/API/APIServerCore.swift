@@ -112,6 +112,9 @@ public final class APIServerCore: Sendable {
         guard let body = request.body, !body.isEmpty else {
             throw APIError.badRequest("the body of the request was empty")
         }
+        if let contentType = request.contentType, contentType.contains("protobuf") || contentType.contains("cbor") {
+            throw APIError.unsupportedMediaType("the body of the request was in an unknown format - accepted media types include: application/json, application/yaml")
+        }
         do {
             if let contentType = request.contentType, contentType.contains("yaml") {
                 return try JSONValue.parseYAML(String(decoding: body, as: UTF8.self))

@@ -47,37 +47,34 @@ public enum Kubeconfig {
     /// A kubeconfig with one cluster, one user and one current context.
     public static func render(server: String, caPEM: String, user: String, credential: Credential,
                               contextName: String = "openshell-local", namespace: String = "default") -> String {
-        let ca = Data(caPEM.utf8).base64EncodedString()
-        let userBlock: String
+        var userFields: [String]
         switch credential {
         case .clientCertificate(let cert, let key):
-            userBlock = """
-                    client-certificate-data: \(Data(cert.utf8).base64EncodedString())
-                    client-key-data: \(Data(key.utf8).base64EncodedString())
-                """
+            userFields = ["client-certificate-data: \(Data(cert.utf8).base64EncodedString())",
+                          "client-key-data: \(Data(key.utf8).base64EncodedString())"]
         case .token(let token):
-            userBlock = "        token: \(token)"
+            userFields = ["token: \(token)"]
         }
-        return """
-            apiVersion: v1
-            kind: Config
-            clusters:
-            - name: \(contextName)
-              cluster:
-                server: \(server)
-                certificate-authority-data: \(ca)
-            users:
-            - name: \(user)
-              user:
-            \(userBlock.dropFirst(4))
-            contexts:
-            - name: \(contextName)
-              context:
-                cluster: \(contextName)
-                user: \(user)
-                namespace: \(namespace)
-            current-context: \(contextName)
-
-            """
+        let lines = [
+            "apiVersion: v1",
+            "kind: Config",
+            "clusters:",
+            "- name: \(contextName)",
+            "  cluster:",
+            "    server: \(server)",
+            "    certificate-authority-data: \(Data(caPEM.utf8).base64EncodedString())",
+            "users:",
+            "- name: \(user)",
+            "  user:",
+        ] + userFields.map { "    " + $0 } + [
+            "contexts:",
+            "- name: \(contextName)",
+            "  context:",
+            "    cluster: \(contextName)",
+            "    user: \(user)",
+            "    namespace: \(namespace)",
+            "current-context: \(contextName)",
+        ]
+        return lines.joined(separator: "\n") + "\n"
     }
 }
