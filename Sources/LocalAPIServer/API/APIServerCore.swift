@@ -107,13 +107,16 @@ public final class APIServerCore: Sendable {
         return out
     }
 
-    /// Decodes a request body as a Kubernetes object (JSON, or YAML for apply patches).
+    /// Decodes a request body as a Kubernetes object (JSON, YAML for apply patches, or Kubernetes protobuf).
     func decodeBody(_ request: ResourceRequest) throws -> JSONValue {
         guard let body = request.body, !body.isEmpty else {
             throw APIError.badRequest("the body of the request was empty")
         }
+        if let contentType = request.contentType, KubernetesProtobufCodec.isProtobuf(contentType: contentType) {
+            return try KubernetesProtobufCodec.standard.decode(body)
+        }
         if let contentType = request.contentType, contentType.contains("protobuf") || contentType.contains("cbor") {
-            throw APIError.unsupportedMediaType("the body of the request was in an unknown format - accepted media types include: application/json, application/yaml")
+            throw APIError.unsupportedMediaType("the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf")
         }
         do {
             if let contentType = request.contentType, contentType.contains("yaml") {
