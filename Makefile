@@ -28,8 +28,8 @@ test: deps
 	$(SWIFT) test --skip-build $(SWIFT_BUILD_FLAGS)
 
 bench: deps
-	$(SWIFT) build -c release $(SWIFT_BUILD_FLAGS)
-	@echo "benchmarks arrive with the capacity work (see docs/local-cluster.md)"
+	$(SWIFT) build -c release --product apiserver-bench $(SWIFT_BUILD_FLAGS)
+	.build/release/apiserver-bench $(BENCH_ARGS)
 
 clean:
 	rm -rf .build $(STATE_DIR)

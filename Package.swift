@@ -107,6 +107,15 @@ let package = Package(
             ]
         ),
 
+        .executableTarget(
+            name: "apiserver-bench",
+            dependencies: [
+                "LocalAPIServer", "KubeClient", "KubeCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // MARK: Tests
         .testTarget(name: "KubeCoreTests", dependencies: ["KubeCore"]),
         .testTarget(name: "KubeSchemaTests", dependencies: ["KubeSchema"]),

@@ -188,7 +188,8 @@ extension JSONValue: Codable {
 extension JSONValue {
     /// Parses JSON bytes.
     public static func parse(_ data: Data) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: data)
+        var reader = JSONReader(Array(data))
+        return try reader.parseDocument()
     }
 
     /// Parses a JSON string.
@@ -198,10 +199,9 @@ extension JSONValue {
 
     /// Serializes with sorted keys; `pretty` adds indentation for humans and golden files.
     public func serialized(pretty: Bool = false) -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
-        // Encoding a JSONValue cannot fail: every case maps to a JSON value.
-        return (try? encoder.encode(self)) ?? Data("null".utf8)
+        var writer = JSONWriter(pretty: pretty)
+        writer.write(self)
+        return Data(writer.bytes)
     }
 
     /// Serialized JSON as a string.

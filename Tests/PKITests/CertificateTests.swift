@@ -42,38 +42,38 @@ struct CertificateTests {
     // MARK: Checked by the openssl CLI
 
     @Test("openssl verify accepts the serving and client certificates", arguments: allAlgorithms)
-    func opensslVerifies(caAlgorithm: KeyAlgorithm) throws {
+    func opensslVerifies(caAlgorithm: KeyAlgorithm) async throws {
         let pki = try KubePKI(caAlgorithm: caAlgorithm)
         let scratch = try ScratchDirectory()
         let caPath = try scratch.write("ca.pem", pki.ca.certificate.pem)
         let serverPath = try scratch.write("server.pem", pki.server.pem)
         let clientPath = try scratch.write("client.pem", pki.client.pem)
 
-        let server = try openssl(["verify", "-CAfile", caPath, "-purpose", "sslserver", serverPath])
+        let server = try await openssl(["verify", "-CAfile", caPath, "-purpose", "sslserver", serverPath])
         #expect(server.status == 0, "\(server.stdout) \(server.stderr)")
         #expect(server.stdout.contains("\(serverPath): OK"))
-        let client = try openssl(["verify", "-CAfile", caPath, "-purpose", "sslclient", clientPath])
+        let client = try await openssl(["verify", "-CAfile", caPath, "-purpose", "sslclient", clientPath])
         #expect(client.status == 0, "\(client.stdout) \(client.stderr)")
     }
 
     @Test("openssl verify rejects a certificate issued by another CA with the same name")
-    func opensslRejectsForeignIssuer() throws {
+    func opensslRejectsForeignIssuer() async throws {
         let pki = try KubePKI()
         let other = try KubePKI()
         let scratch = try ScratchDirectory()
         let caPath = try scratch.write("ca.pem", pki.ca.certificate.pem)
         let foreignPath = try scratch.write("foreign.pem", other.server.pem)
-        let result = try openssl(["verify", "-CAfile", caPath, foreignPath])
+        let result = try await openssl(["verify", "-CAfile", caPath, foreignPath])
         #expect(result.status != 0)
         #expect(!result.stdout.contains(": OK"))
     }
 
     @Test("openssl x509 -text shows the serving certificate's SANs and usages")
-    func opensslTextServer() throws {
+    func opensslTextServer() async throws {
         let pki = try KubePKI()
         let scratch = try ScratchDirectory()
         let path = try scratch.write("server.pem", pki.server.pem)
-        let result = try openssl(["x509", "-in", path, "-noout", "-text"])
+        let result = try await openssl(["x509", "-in", path, "-noout", "-text"])
         #expect(result.status == 0)
         let text = result.stdout
         #expect(text.contains("DNS:localhost, DNS:kubernetes.default.svc, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1"))
@@ -87,26 +87,26 @@ struct CertificateTests {
     }
 
     @Test("openssl x509 shows the client certificate's CN, O and client usage")
-    func opensslClientSubject() throws {
+    func opensslClientSubject() async throws {
         let pki = try KubePKI()
         let scratch = try ScratchDirectory()
         let path = try scratch.write("client.pem", pki.client.pem)
-        let subject = try openssl(["x509", "-in", path, "-noout", "-subject"])
+        let subject = try await openssl(["x509", "-in", path, "-noout", "-subject"])
         #expect(subject.stdout == "subject=O = dev, O = system:masters, CN = alice\n")
-        let issuer = try openssl(["x509", "-in", path, "-noout", "-issuer"])
+        let issuer = try await openssl(["x509", "-in", path, "-noout", "-issuer"])
         #expect(issuer.stdout == "issuer=CN = kube-ca\n")
-        let text = try openssl(["x509", "-in", path, "-noout", "-text"]).stdout
+        let text = try await openssl(["x509", "-in", path, "-noout", "-text"]).stdout
         #expect(text.contains("TLS Web Client Authentication"))
         #expect(!text.contains("TLS Web Server Authentication"))
         #expect(!text.contains("Subject Alternative Name"))
     }
 
     @Test("openssl x509 -text shows the CA's constraints and usages")
-    func opensslTextCA() throws {
+    func opensslTextCA() async throws {
         let pki = try KubePKI()
         let scratch = try ScratchDirectory()
         let path = try scratch.write("ca.pem", pki.ca.certificate.pem)
-        let text = try openssl(["x509", "-in", path, "-noout", "-text"]).stdout
+        let text = try await openssl(["x509", "-in", path, "-noout", "-text"]).stdout
         #expect(text.contains("X509v3 Basic Constraints: critical\n                CA:TRUE\n"))
         #expect(text.contains("X509v3 Key Usage: critical\n                Digital Signature, Certificate Sign, CRL Sign"))
         #expect(text.contains("Issuer: CN = kube-ca"))
@@ -114,21 +114,21 @@ struct CertificateTests {
     }
 
     @Test("the serial number and fingerprint match openssl's")
-    func serialAndFingerprint() throws {
+    func serialAndFingerprint() async throws {
         let pki = try KubePKI()
         let scratch = try ScratchDirectory()
         let path = try scratch.write("server.pem", pki.server.pem)
-        let serial = try openssl(["x509", "-in", path, "-noout", "-serial"]).stdout
+        let serial = try await openssl(["x509", "-in", path, "-noout", "-serial"]).stdout
         #expect(serial == "serial=\(pki.server.serialNumberHex)\n")
-        let fingerprint = try openssl(["x509", "-in", path, "-noout", "-fingerprint", "-sha256"]).stdout
+        let fingerprint = try await openssl(["x509", "-in", path, "-noout", "-fingerprint", "-sha256"]).stdout
         let digits = fingerprint.split(separator: "=").last.map { $0.replacingOccurrences(of: ":", with: "") } ?? ""
         #expect(digits.trimmingCharacters(in: .whitespacesAndNewlines).lowercased() == hex(pki.server.fingerprintSHA256))
-        let der = try openssl(["x509", "-in", path, "-outform", "DER"])
+        let der = try await openssl(["x509", "-in", path, "-outform", "DER"])
         #expect(der.stdoutBytes == pki.server.der)
     }
 
     @Test("an intermediate CA issues certificates that verify through the chain")
-    func intermediateChain() throws {
+    func intermediateChain() async throws {
         let rootKey = try PrivateKey.generate(.ecdsaP256)
         let root = try CertificateAuthority.selfSigned(commonName: "root", validity: .lasting(.seconds(86_400)), key: rootKey)
         let intermediateKey = try PrivateKey.generate(.ed25519)
@@ -151,14 +151,14 @@ struct CertificateTests {
         let rootPath = try scratch.write("root.pem", root.certificate.pem)
         let intermediatePath = try scratch.write("intermediate.pem", intermediateCertificate.pem)
         let leafPath = try scratch.write("leaf.pem", leaf.pem)
-        let result = try openssl(["verify", "-CAfile", rootPath, "-untrusted", intermediatePath, leafPath])
+        let result = try await openssl(["verify", "-CAfile", rootPath, "-untrusted", intermediatePath, leafPath])
         #expect(result.status == 0, "\(result.stdout) \(result.stderr)")
-        let withoutIntermediate = try openssl(["verify", "-CAfile", rootPath, leafPath])
+        let withoutIntermediate = try await openssl(["verify", "-CAfile", rootPath, leafPath])
         #expect(withoutIntermediate.status != 0)
     }
 
     @Test("the OpenShell gateway PKI shape verifies and reads back")
-    func gatewayShape() throws {
+    func gatewayShape() async throws {
         let defaultSANs = [
             "openshell", "openshell.openshell.svc", "openshell.openshell.svc.cluster.local", "localhost",
             "openshell.localhost", "*.openshell.localhost", "host.docker.internal", "host.containers.internal",
@@ -189,14 +189,14 @@ struct CertificateTests {
         let serverPath = try scratch.write("tls.crt", server.pem)
         let clientPath = try scratch.write("client.crt", client.pem)
         for path in [serverPath, clientPath] {
-            let result = try openssl(["verify", "-CAfile", caPath, path])
+            let result = try await openssl(["verify", "-CAfile", caPath, path])
             #expect(result.status == 0, "\(result.stdout) \(result.stderr)")
         }
-        let endDate = try openssl(["x509", "-in", serverPath, "-noout", "-enddate"]).stdout
+        let endDate = try await openssl(["x509", "-in", serverPath, "-noout", "-enddate"]).stdout
         #expect(endDate == "notAfter=Dec 31 23:59:59 9999 GMT\n")
-        let subject = try openssl(["x509", "-in", clientPath, "-noout", "-subject"]).stdout
+        let subject = try await openssl(["x509", "-in", clientPath, "-noout", "-subject"]).stdout
         #expect(subject == "subject=OU = openshell-user, CN = openshell-client\n")
-        let hostCheck = try openssl(["x509", "-in", serverPath, "-noout", "-checkhost", "sandbox.openshell.localhost"])
+        let hostCheck = try await openssl(["x509", "-in", serverPath, "-noout", "-checkhost", "sandbox.openshell.localhost"])
         #expect(hostCheck.stdout.contains("does match certificate"))
     }
 
@@ -260,7 +260,7 @@ struct CertificateTests {
     }
 
     @Test("the validity period is what was requested, in whole seconds")
-    func validityMatches() throws {
+    func validityMatches() async throws {
         let start = try date("2030-05-06T07:08:09Z").addingTimeInterval(0.75)
         let validity = Validity.lasting(.seconds(90 * 86_400), from: start, backdate: .seconds(60))
         #expect(validity.notBefore == (try date("2030-05-06T07:07:09Z")))
@@ -279,12 +279,12 @@ struct CertificateTests {
 
         let scratch = try ScratchDirectory()
         let path = try scratch.write("leaf.pem", leaf.pem)
-        let dates = try openssl(["x509", "-in", path, "-noout", "-dates"]).stdout
+        let dates = try await openssl(["x509", "-in", path, "-noout", "-dates"]).stdout
         #expect(dates == "notBefore=May  6 07:07:09 2030 GMT\nnotAfter=Aug  4 07:08:09 2030 GMT\n")
     }
 
     @Test("an empty subject makes the SAN extension critical")
-    func emptySubject() throws {
+    func emptySubject() async throws {
         let key = try PrivateKey.generate(.ecdsaP256)
         let ca = try CertificateAuthority.selfSigned(commonName: "ca", validity: .lasting(.seconds(3600)), key: key)
         let template = CertificateTemplate(
@@ -295,7 +295,7 @@ struct CertificateTests {
         #expect(certificate.dnsNames == ["only-san.example"])
         let scratch = try ScratchDirectory()
         let path = try scratch.write("cert.pem", certificate.pem)
-        let text = try openssl(["x509", "-in", path, "-noout", "-text"]).stdout
+        let text = try await openssl(["x509", "-in", path, "-noout", "-text"]).stdout
         #expect(text.contains("X509v3 Subject Alternative Name: critical"))
     }
 
@@ -442,14 +442,14 @@ struct CertificateTests {
     }
 
     @Test("a CA template's path length is written")
-    func pathLength() throws {
+    func pathLength() async throws {
         let key = try PrivateKey.generate(.ecdsaP256)
         let ca = try CertificateAuthority.selfSigned(
             .certificateAuthority(commonName: "ca", pathLength: 1, validity: .lasting(.seconds(60))), key: key)
         #expect(ca.certificate.pathLengthConstraint == 1)
         let scratch = try ScratchDirectory()
         let path = try scratch.write("ca.pem", ca.certificate.pem)
-        let text = try openssl(["x509", "-in", path, "-noout", "-text"]).stdout
+        let text = try await openssl(["x509", "-in", path, "-noout", "-text"]).stdout
         #expect(text.contains("CA:TRUE, pathlen:1"))
     }
 

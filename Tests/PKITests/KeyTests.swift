@@ -37,14 +37,14 @@ struct KeyTests {
     }
 
     @Test("openssl pkey parses the private key and writes the same PEM", arguments: allAlgorithms)
-    func opensslParsesPrivateKey(algorithm: KeyAlgorithm) throws {
+    func opensslParsesPrivateKey(algorithm: KeyAlgorithm) async throws {
         let key = try PrivateKey.generate(algorithm)
         let scratch = try ScratchDirectory()
         let path = try scratch.write("key.pem", key.pemPKCS8)
-        let result = try openssl(["pkey", "-in", path])
+        let result = try await openssl(["pkey", "-in", path])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout == key.pemPKCS8)
-        let publicResult = try openssl(["pkey", "-in", path, "-pubout"])
+        let publicResult = try await openssl(["pkey", "-in", path, "-pubout"])
         #expect(publicResult.status == 0, "\(publicResult.stderr)")
         #expect(publicResult.stdout == key.publicKey.pem)
     }
@@ -55,8 +55,8 @@ struct KeyTests {
         (["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"], .rsa(bits: 2048)),
         (["ecparam", "-name", "prime256v1", "-genkey", "-noout"], .ecdsaP256),  // "EC PRIVATE KEY"
     ])
-    func readsOpenSSLKeys(command: [String], algorithm: KeyAlgorithm) throws {
-        let generated = try openssl(command)
+    func readsOpenSSLKeys(command: [String], algorithm: KeyAlgorithm) async throws {
+        let generated = try await openssl(command)
         #expect(generated.status == 0, "\(generated.stderr)")
         let key = try PrivateKey(pem: generated.stdout)
         #expect(key.algorithm == algorithm)
@@ -64,14 +64,14 @@ struct KeyTests {
     }
 
     @Test("the key id is the hex of the first 16 bytes of SHA-256 over the SPKI DER", arguments: allAlgorithms)
-    func keyIDDerivation(algorithm: KeyAlgorithm) throws {
+    func keyIDDerivation(algorithm: KeyAlgorithm) async throws {
         let key = try PrivateKey.generate(algorithm)
         let scratch = try ScratchDirectory()
         let path = try scratch.write("key.pem", key.pemPKCS8)
-        let spki = try openssl(["pkey", "-in", path, "-pubout", "-outform", "DER"])
+        let spki = try await openssl(["pkey", "-in", path, "-pubout", "-outform", "DER"])
         #expect(spki.status == 0)
         #expect(spki.stdoutBytes == key.publicKey.der)
-        let digest = try openssl(["dgst", "-sha256", "-binary"], stdin: spki.stdoutBytes)
+        let digest = try await openssl(["dgst", "-sha256", "-binary"], stdin: spki.stdoutBytes)
         #expect(key.keyID == hex(digest.stdoutBytes.prefix(16)))
         #expect(key.keyID.count == 32)
         #expect(key.keyID == key.publicKey.keyID)
@@ -105,7 +105,7 @@ struct KeyTests {
     }
 
     @Test("Ed25519 signatures are 64 bytes, deterministic, and verify with openssl")
-    func ed25519Signatures() throws {
+    func ed25519Signatures() async throws {
         let key = try PrivateKey.generate(.ed25519)
         let message = Array("sandbox token".utf8)
         let signature = try key.sign(message)
@@ -119,7 +119,7 @@ struct KeyTests {
         try Data(message).write(to: URL(fileURLWithPath: messagePath))
         let signaturePath = scratch.path("signature")
         try Data(signature).write(to: URL(fileURLWithPath: signaturePath))
-        let result = try openssl([
+        let result = try await openssl([
             "pkeyutl", "-verify", "-pubin", "-inkey", publicPath, "-rawin", "-in", messagePath, "-sigfile", signaturePath,
         ])
         #expect(result.status == 0, "\(result.stdout) \(result.stderr)")
@@ -142,11 +142,11 @@ struct KeyTests {
     }
 
     @Test("an encrypted private key is rejected without prompting")
-    func encryptedKeyRejected() throws {
+    func encryptedKeyRejected() async throws {
         let key = try PrivateKey.generate(.ecdsaP256)
         let scratch = try ScratchDirectory()
         let path = try scratch.write("key.pem", key.pemPKCS8)
-        let encrypted = try openssl(["pkey", "-in", path, "-aes256", "-passout", "pass:secret"])
+        let encrypted = try await openssl(["pkey", "-in", path, "-aes256", "-passout", "pass:secret"])
         #expect(encrypted.status == 0, "\(encrypted.stderr)")
         #expect(encrypted.stdout.contains("ENCRYPTED PRIVATE KEY"))
         expectPKIError(.invalidPEM) { try PrivateKey(pem: encrypted.stdout) }
@@ -166,8 +166,8 @@ struct KeyTests {
     }
 
     @Test("keys on curves other than P-256 are unsupported")
-    func unsupportedCurve() throws {
-        let generated = try openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"])
+    func unsupportedCurve() async throws {
+        let generated = try await openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"])
         #expect(generated.status == 0)
         expectPKIError(.unsupportedAlgorithm) { try PrivateKey(pem: generated.stdout) }
     }

@@ -40,8 +40,10 @@ struct CommandResult {
 }
 
 /// Runs the real `openssl` CLI with `arguments` (and optional standard input), capturing output
-/// through files so large outputs cannot dead-lock on a pipe.
-func openssl(_ arguments: [String], stdin: [UInt8]? = nil) throws -> CommandResult {
+/// through files so large outputs cannot dead-lock on a pipe. It awaits the process's exit
+/// instead of blocking a thread of the shared concurrency pool, which the rest of the test
+/// process (servers and controllers of other suites) needs.
+func openssl(_ arguments: [String], stdin: [UInt8]? = nil) async throws -> CommandResult {
     let scratch = try ScratchDirectory()
     let outURL = scratch.url.appendingPathComponent("stdout")
     let errURL = scratch.url.appendingPathComponent("stderr")
@@ -56,8 +58,13 @@ func openssl(_ arguments: [String], stdin: [UInt8]? = nil) throws -> CommandResu
     process.standardInput = try FileHandle(forReadingFrom: inURL)
     process.standardOutput = try FileHandle(forWritingTo: outURL)
     process.standardError = try FileHandle(forWritingTo: errURL)
-    try process.run()
-    process.waitUntilExit()
+    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+        process.terminationHandler = { _ in continuation.resume() }
+        do { try process.run() } catch {
+            process.terminationHandler = nil
+            continuation.resume(throwing: error)
+        }
+    }
 
     let out = try Data(contentsOf: outURL)
     let err = try Data(contentsOf: errURL)

@@ -15,8 +15,12 @@ struct DeleteOptions {
     init(_ request: ResourceRequest) throws {
         var body: JSONValue = [:]
         if let data = request.body, !data.isEmpty {
-            do { body = try JSONValue.parse(data) } catch {
-                throw APIError.badRequest("error decoding DeleteOptions: \(error)")
+            if let contentType = request.contentType, KubernetesProtobufCodec.isProtobuf(contentType: contentType) {
+                body = try KubernetesProtobufCodec.standard.decode(data)
+            } else {
+                do { body = try JSONValue.parse(data) } catch {
+                    throw APIError.badRequest("error decoding DeleteOptions: \(error)")
+                }
             }
         }
         propagationPolicy = body["propagationPolicy"]?.stringValue ?? request.query["propagationPolicy"]

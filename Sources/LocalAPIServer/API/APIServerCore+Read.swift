@@ -129,12 +129,12 @@ extension APIServerCore {
         do {
             let storeWatch = try store.watch(filter, from: from)
             return .watch(WatchSession(store: store, watch: storeWatch, timeout: timeout, bookmarkInterval: bookmarks,
-                                       encode: encode, initialError: nil))
+                                       encode: encode, sharedEncodingKey: table == nil ? version : nil, initialError: nil))
         } catch ObjectStore.WatchStartError.gone(let requested, let oldest) {
             let status = APIError.gone("too old resource version: \(requested) (\(oldest))").status
             let error = (try? JSONValue(encoding: status)) ?? .null
             return .watch(WatchSession(store: store, watch: nil, timeout: timeout, bookmarkInterval: nil, encode: encode,
-                                       initialError: .object(["type": "ERROR", "object": error])))
+                                       sharedEncodingKey: nil, initialError: error))
         }
     }
 }

@@ -34,7 +34,8 @@ enum BuiltinStrategies {
             var spec = object.spec ?? [:]
             if spec["type"] == nil { spec["type"] = "ClusterIP" }
             if spec["sessionAffinity"] == nil { spec["sessionAffinity"] = "None" }
-            if spec["clusterIP"]?.stringValue == nil || spec["clusterIP"]?.stringValue == "" {
+            // ExternalName services have no cluster IP.
+            if spec["type"]?.stringValue != "ExternalName", (spec["clusterIP"]?.stringValue ?? "").isEmpty {
                 spec["clusterIP"] = .string(ips.allocate())
             }
             if let ip = spec["clusterIP"] { spec["clusterIPs"] = [ip] }

@@ -8,6 +8,10 @@ import Synchronization
 
 public final class Authenticator: Sendable {
     private let tokens: Mutex<[String: UserInfo]>
+    /// Users of client certificates already parsed: TLS verified the chain, and
+    /// parsing with OpenSSL on every request would cost more than the request.
+    private let certificateUsers = Mutex<[[UInt8]: UserInfo]>([:])
+    private static let certificateCacheLimit = 1024
 
     public init(tokens: [String: UserInfo] = [:]) {
         self.tokens = Mutex(tokens)
@@ -53,11 +57,17 @@ public final class Authenticator: Sendable {
             let token = String(authorization.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)
             return tokens.withLock { $0[token] }
         }
-        if let der = clientCertificateDER, let certificate = try? Certificate(der: der),
-           let name = certificate.subject.commonName, !name.isEmpty {
-            return UserInfo(name: name, groups: certificate.subject.organizations + ["system:authenticated"])
+        guard let der = clientCertificateDER else { return nil }
+        if let known = certificateUsers.withLock({ $0[der] }) { return known }
+        guard let certificate = try? Certificate(der: der), let name = certificate.subject.commonName, !name.isEmpty else {
+            return nil
         }
-        return nil
+        let user = UserInfo(name: name, groups: certificate.subject.organizations + ["system:authenticated"])
+        certificateUsers.withLock { cache in
+            if cache.count >= Self.certificateCacheLimit { cache.removeAll() }
+            cache[der] = user
+        }
+        return user
     }
 }
 

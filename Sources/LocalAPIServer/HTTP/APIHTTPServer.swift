@@ -140,10 +140,8 @@ struct APIResponder: HTTPResponder {
                         store.endWatch(id)
                     }
                 }
-                try await session.run { event in
-                    var buffer = ByteBuffer(data: event.serialized())
-                    buffer.writeString("\n")
-                    try await writer.write(buffer)
+                try await session.runLines { line in
+                    try await writer.write(ByteBuffer(data: line))
                     if let cutAfterEvents, sent.withLock({ $0 += 1; return $0 }) >= cutAfterEvents, let id = session.id { store.endWatch(id) }
                 }
                 group.cancelAll()

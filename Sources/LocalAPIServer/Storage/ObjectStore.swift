@@ -33,6 +33,22 @@ public enum WatchEventType: String, Sendable, Codable {
     case error = "ERROR"
 }
 
+/// Serialized forms of one event, shared by every watcher that sends it the
+/// same way, so a change watched by many clients is encoded once.
+public final class EventEncodingCache: Sendable {
+    private let lines = Locked<[String: Data]>([:])
+
+    public init() {}
+
+    /// The cached line for `key`, or the one `make` produces (then cached).
+    public func line(_ key: String, _ make: () -> Data) -> Data {
+        if let cached = lines.withLock({ $0[key] }) { return cached }
+        let data = make()
+        lines.withLock { $0[key] = data }
+        return data
+    }
+}
+
 /// One committed change (or a bookmark), as watchers receive it.
 public struct StoreEvent: Sendable {
     public var type: WatchEventType
@@ -43,6 +59,8 @@ public struct StoreEvent: Sendable {
     /// The object before the change (MODIFIED and DELETED).
     public var previous: KubeObject?
     public var resourceVersion: UInt64
+    /// Encodings of this event already made for watchers.
+    public let encodings = EventEncodingCache()
 }
 
 /// What a transaction decided to do with an object.

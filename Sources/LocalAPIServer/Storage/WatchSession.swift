@@ -1,5 +1,6 @@
 //! WatchSession: one client's watch, from store events to encoded watch events,
 //! with the server-side timeout and periodic bookmarks of kube-apiserver.
+import Foundation
 import KubeCore
 
 public struct WatchSession: Sendable {
@@ -10,6 +11,9 @@ public struct WatchSession: Sendable {
     let bookmarkInterval: Duration?
     /// Encodes an event; the flag is true for the first event sent.
     let encode: @Sendable (StoreEvent, Bool) -> JSONValue
+    /// A key under which an event's encoding may be shared with other watchers
+    /// (nil when this watch's encoding is its own, as for Tables).
+    let sharedEncodingKey: String?
     let initialError: JSONValue?
 
     /// The store's id of this watch (for fault injection that cuts streams).
@@ -18,8 +22,14 @@ public struct WatchSession: Sendable {
     /// Streams encoded events to `emit` until the timeout passes, the store ends
     /// the watch, or `emit` throws (the client went away). Always releases the watch.
     public func run(_ emit: (JSONValue) async throws -> Void) async throws {
+        try await run(encodeLine: { event, first in encode(event, first) }, emit)
+    }
+
+    private func run<Output>(encodeLine: (StoreEvent, Bool) -> Output, _ emit: (Output) async throws -> Void) async throws {
         if let initialError {
-            try await emit(initialError)
+            try await emit(encodeLine(StoreEvent(type: .error, resource: GroupResource(group: "", resource: ""),
+                                                 object: KubeObject(initialError.objectValue ?? [:]), previous: nil,
+                                                 resourceVersion: 0), true))
             return
         }
         guard let watch else { return }
@@ -41,11 +51,25 @@ public struct WatchSession: Sendable {
             }
             var first = true
             for await event in watch.events {
-                try await emit(encode(event, first))
+                try await emit(encodeLine(event, first))
                 first = false
             }
             group.cancelAll()
         }
+    }
+
+    /// Streams events as newline-terminated JSON lines, reusing an event's
+    /// encoding when another watcher already made the same one.
+    public func runLines(_ emit: (Data) async throws -> Void) async throws {
+        try await run(encodeLine: { event, first in
+            let make = { () -> Data in
+                var data = encode(event, first).serialized()
+                data.append(UInt8(ascii: "\n"))
+                return data
+            }
+            guard let key = sharedEncodingKey, event.type != .bookmark else { return make() }
+            return event.encodings.line("\(event.type.rawValue)|\(key)", make)
+        }, emit)
     }
 
     /// The encoded events as an async sequence (for in-process clients).
