@@ -23,9 +23,17 @@ build: deps
 run: build
 	$(SWIFT) run $(SWIFT_BUILD_FLAGS) local-cluster --state-dir $(STATE_DIR) $(RUN_ARGS)
 
+# Test targets run one after another (each still runs its own tests in
+# parallel), so suites that start servers do not compete with every other
+# suite for the machine's two cores.
+TEST_TARGETS ?= $(notdir $(wildcard Tests/*Tests))
+
 test: deps
 	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
-	$(SWIFT) test --skip-build $(SWIFT_BUILD_FLAGS)
+	@set -e; for target in $(TEST_TARGETS); do \
+		echo "== $$target"; \
+		$(SWIFT) test --skip-build $(SWIFT_BUILD_FLAGS) --filter "^$$target\." ; \
+	done
 
 bench: deps
 	$(SWIFT) build -c release --product apiserver-bench $(SWIFT_BUILD_FLAGS)

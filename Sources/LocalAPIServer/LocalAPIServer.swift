@@ -22,6 +22,8 @@ public final class LocalAPIServer: Service, Sendable {
         public var credentials: ClusterCredentials
         public var tokens: [String: UserInfo] = [:]
         public var options = APIServerOptions()
+        /// How many changes are kept for watches to resume from; older ones answer 410 Gone.
+        public var watchHistory = 100_000
 
         public init(credentials: ClusterCredentials) {
             self.credentials = credentials
@@ -38,7 +40,7 @@ public final class LocalAPIServer: Service, Sendable {
 
     public init(configuration: Configuration, authorizer: any Authorizer = AlwaysAllow(), logger: Logger = Logger(label: "local-apiserver")) {
         self.configuration = configuration
-        self.core = APIServerCore(options: configuration.options, logger: logger)
+        self.core = APIServerCore(store: ObjectStore(historyLimit: configuration.watchHistory), options: configuration.options, logger: logger)
         self.authenticator = Authenticator(tokens: configuration.tokens)
         self.faults = FaultInjector()
         self.requests = RequestLog()

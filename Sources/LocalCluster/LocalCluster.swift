@@ -22,6 +22,12 @@ public final class LocalCluster: Service, Sendable {
         /// Directories (or files) of CRD YAML to install at start.
         public var crdPaths: [URL] = []
         public var simulators = SimulatorOptions()
+        /// Extra bearer tokens (kube-apiserver's `--token-auth-file` entries).
+        public var tokens: [String: UserInfo] = [:]
+        /// Changes kept for watch resumption.
+        public var watchHistory = 100_000
+        /// How often watches that ask for bookmarks get one.
+        public var bookmarkInterval: Duration = .seconds(60)
 
         public init(stateDirectory: URL) {
             self.stateDirectory = stateDirectory
@@ -45,7 +51,10 @@ public final class LocalCluster: Service, Sendable {
         serverConfiguration.host = configuration.host
         serverConfiguration.port = configuration.port
         serverConfiguration.plainHTTPPort = configuration.plainHTTPPort
-        serverConfiguration.tokens = [adminToken: UserInfo(name: "admin", groups: ["system:masters", "system:authenticated"])]
+        serverConfiguration.tokens = configuration.tokens
+        serverConfiguration.tokens[adminToken] = UserInfo(name: "admin", groups: ["system:masters", "system:authenticated"])
+        serverConfiguration.watchHistory = configuration.watchHistory
+        serverConfiguration.options.bookmarkInterval = configuration.bookmarkInterval
         server = LocalAPIServer(configuration: serverConfiguration, logger: logger)
     }
 

@@ -2,6 +2,7 @@
 //! cluster controllers until interrupted (SIGINT/SIGTERM stop it cleanly).
 import ArgumentParser
 import Foundation
+import LocalAPIServer
 import LocalCluster
 import Logging
 import ServiceLifecycle
@@ -33,6 +34,15 @@ struct LocalClusterCommand: AsyncParsableCommand {
     @Option(help: "Images whose pods never become ready (repeatable), to simulate broken rollouts.")
     var brokenImage: [String] = []
 
+    @Option(help: "A kube-apiserver token file (token,user,uid,\"group1,group2\" per line) of extra users.")
+    var tokenAuthFile: String?
+
+    @Option(help: "Changes kept for watches to resume from; older resourceVersions answer 410 Gone.")
+    var watchHistory = 100_000
+
+    @Option(help: "Seconds between BOOKMARK events on watches that allow them.")
+    var bookmarkInterval: Double = 60
+
     @Flag(help: "Start without the simulated cluster controllers.")
     var noSimulators = false
 
@@ -50,6 +60,12 @@ struct LocalClusterCommand: AsyncParsableCommand {
         configuration.simulators.enabled = !noSimulators
         configuration.simulators.podReadyDelay = .milliseconds(Int(podReadyDelay * 1000))
         configuration.simulators.brokenImages = Set(brokenImage)
+        if let tokenAuthFile {
+            let text = try String(contentsOfFile: tokenAuthFile, encoding: .utf8)
+            configuration.tokens = Authenticator.parseTokenFile(text)
+        }
+        configuration.watchHistory = watchHistory
+        configuration.bookmarkInterval = .milliseconds(Int(bookmarkInterval * 1000))
         let cluster = try LocalCluster(configuration: configuration, logger: logger)
         let announcer = ReadyAnnouncer(cluster: cluster)
         let group = ServiceGroup(configuration: .init(

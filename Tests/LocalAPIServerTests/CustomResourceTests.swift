@@ -144,3 +144,64 @@ extension JSONValue {
         return copy
     }
 }
+
+/// A CRD whose `scale` subresource maps onto `.spec.replicas` and `.status.replicas`.
+let scalableCRD = KubeObject([
+    "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+    "metadata": ["name": "pools.example.com"],
+    "spec": [
+        "group": "example.com", "scope": "Namespaced",
+        "names": ["plural": "pools", "singular": "pool", "kind": "Pool"],
+        "versions": [[
+            "name": "v1", "served": true, "storage": true,
+            "subresources": ["status": [:], "scale": ["specReplicasPath": ".spec.replicas", "statusReplicasPath": ".status.replicas",
+                                                      "labelSelectorPath": ".status.selector"]],
+            "schema": ["openAPIV3Schema": [
+                "type": "object",
+                "properties": [
+                    "spec": ["type": "object", "properties": ["replicas": ["type": "integer"]]],
+                    "status": ["type": "object", "properties": ["replicas": ["type": "integer"], "selector": ["type": "string"]]],
+                ],
+            ]],
+        ]],
+    ],
+])
+
+@Suite("The scale subresource over HTTPS")
+struct ScaleSubresourceTests {
+    static let pools = GroupVersionResource(group: "example.com", version: "v1", resource: "pools")
+
+    @Test("get, update and patch of /scale read and write the CRD's replica paths")
+    func scale() async throws {
+        try await TestServer.with { t in
+            try await t.installCRD(scalableCRD, resource: Self.pools)
+            var pool = try await t.client.create(Self.pools, namespace: "default", KubeObject([
+                "apiVersion": "example.com/v1", "kind": "Pool", "metadata": ["name": "p"], "spec": ["replicas": 1],
+            ]))
+            pool.status = ["replicas": 1, "selector": "app=p"]
+            _ = try await t.client.update(Self.pools, namespace: "default", pool, subresource: "status")
+
+            let scale = try await t.client.get(Self.pools, namespace: "default", name: "p", subresource: "scale")
+            #expect(scale.kind == "Scale")
+            #expect(scale.apiVersion == "autoscaling/v1")
+            #expect(scale.spec?["replicas"] == 1)
+            #expect(scale.status?["selector"] == "app=p")
+
+            var desired = scale
+            desired.json["spec"] = ["replicas": 4]
+            let updated = try await t.client.update(Self.pools, namespace: "default", desired, subresource: "scale")
+            #expect(updated.spec?["replicas"] == 4)
+            let patched = try await t.client.patch(Self.pools, namespace: "default", name: "p", subresource: "scale", type: .merge,
+                                                   patch: ["spec": ["replicas": 6]])
+            #expect(patched.spec?["replicas"] == 6)
+            let object = try await t.client.get(Self.pools, namespace: "default", name: "p")
+            #expect(object.spec?["replicas"] == 6)
+            #expect(object.generation == 3)
+
+            desired.json["spec"] = ["replicas": -1]
+            desired.resourceVersion = ""
+            let invalid = await expectAPIError { _ = try await t.client.update(Self.pools, namespace: "default", desired, subresource: "scale") }
+            #expect(invalid?.code == 422)
+        }
+    }
+}

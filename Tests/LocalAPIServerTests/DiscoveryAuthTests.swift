@@ -54,6 +54,19 @@ struct DiscoveryAuthTests {
         }
     }
 
+    @Test("a token file reads users, uids and quoted group lists; comments and blank lines are skipped")
+    func tokenFile() {
+        let tokens = Authenticator.parseTokenFile("""
+            # token,user,uid,"groups"
+            abc,alice,u1,"dev,ops"
+
+            def,system:serviceaccount:team:builder,u2
+            """)
+        #expect(tokens["abc"] == UserInfo(name: "alice", uid: "u1", groups: ["dev", "ops", "system:authenticated"]))
+        #expect(tokens["def"] == UserInfo(name: "system:serviceaccount:team:builder", uid: "u2", groups: ["system:authenticated"]))
+        #expect(tokens.count == 2)
+    }
+
     @Test("a client certificate signed by the cluster CA authenticates as CN; one from another CA is refused")
     func clientCertificates() async throws {
         try await TestServer.with { t in

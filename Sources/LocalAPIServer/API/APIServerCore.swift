@@ -55,6 +55,7 @@ public final class APIServerCore: Sendable {
     /// Serves one resource request. Failures are returned as `APIError`s carrying a `Status`.
     public func handle(_ request: ResourceRequest) async throws -> APIResponse {
         let type = try resolve(request)
+        if request.subresource == "scale" { return try scale(request, type) }
         switch request.verb {
         case .get: return try get(request, type)
         case .list: return try list(request, type)
