@@ -7,6 +7,9 @@ struct Expr: Sendable {
     /// Code-point offset used for error locations (the operator, `.`, `(` or token start, as cel-go records).
     var offset: Int
     var kind: Kind
+    /// Height of the tree below and including this node (bounded by the parser,
+    /// so checking and evaluation recurse a bounded number of levels).
+    var depth: Int
 
     indirect enum Kind: Sendable {
         case literal(CELValue)
@@ -23,6 +26,17 @@ struct Expr: Sendable {
     init(_ offset: Int, _ kind: Kind) {
         self.offset = offset
         self.kind = kind
+        var children = 0
+        switch kind {
+        case .literal, .ident: break
+        case .select(let operand, _, _, _): children = operand.depth
+        case .call(_, let target, let args): children = max(target?.depth ?? 0, args.map(\.depth).max() ?? 0)
+        case .list(let elements): children = elements.map(\.depth).max() ?? 0
+        case .map(let entries): children = entries.map { max($0.key.depth, $0.value.depth) }.max() ?? 0
+        case .comprehension(let c):
+            children = max(c.range.depth, c.body.depth, c.filter?.depth ?? 0)
+        }
+        depth = children + 1
     }
 }
 

@@ -64,6 +64,7 @@ enum Library {
                 guard case .bool(let b) = args[0] else { return .error(.noSuchOverload) }
                 return .bool(!b)
             },
+            // `&&`, `||` and `?:` are not strict: the evaluator runs them itself; these entries only type-check them.
             FunctionDecl(name: Operator.logicalAnd, overloads: [global([.bool, .bool], .bool)]) { _ in .error(.noSuchOverload) },
             FunctionDecl(name: Operator.logicalOr, overloads: [global([.bool, .bool], .bool)]) { _ in .error(.noSuchOverload) },
             FunctionDecl(name: Operator.conditional, overloads: [global([.bool, A, A], A)]) { _ in .error(.noSuchOverload) },

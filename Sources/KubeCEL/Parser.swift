@@ -21,7 +21,8 @@ struct Parser {
 
     private let tokens: [Token]
     private var index = 0
-    /// Nesting depth guard: deeply nested input is rejected instead of overflowing the stack.
+    /// Nesting guard: deeply nested input (and trees deeper than this) is
+    /// rejected instead of overflowing the stack, as cel-go's recursion limit.
     private var depth = 0
     private static let maxDepth = 250
 
@@ -78,6 +79,9 @@ struct Parser {
 
     private mutating func parseStart() throws -> Expr {
         let e = try parseExpr()
+        if e.depth > Self.maxDepth {
+            throw Failure(offset: e.offset, message: "expression recursion limit exceeded: \(Self.maxDepth)")
+        }
         if current.kind != .eof {
             if lookahead(1).kind == .eof {
                 throw Failure(offset: current.offset, message: "Syntax error: extraneous input \(display(current)) expecting <EOF>")

@@ -9,6 +9,7 @@ public struct CELDuration: Sendable, Hashable, Comparable, CustomStringConvertib
     public var nanoseconds: Int64
 
     public init(nanoseconds: Int64) { self.nanoseconds = nanoseconds }
+    /// Whole seconds; the caller keeps the value within Go's ±292-year range.
     public init(seconds: Int64) { nanoseconds = seconds * 1_000_000_000 }
 
     public static func < (a: CELDuration, b: CELDuration) -> Bool { a.nanoseconds < b.nanoseconds }
@@ -83,6 +84,7 @@ public struct CELTimestamp: Sendable, Hashable, Comparable, CustomStringConverti
     static let minSeconds: Int64 = -62_135_596_800
     static let maxSeconds: Int64 = 253_402_300_799
 
+    /// Seconds since 1970-01-01T00:00:00Z and nanoseconds (0 ..< 1e9) into that second.
     public init(seconds: Int64, nanos: Int32 = 0) {
         self.seconds = seconds
         self.nanos = nanos

@@ -6,6 +6,7 @@ import KubeCore
 
 /// An evaluation error (a CEL error value), e.g. `no such key: foo` or `division by zero`.
 public struct CELError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The message as cel-go words it; kube-apiserver quotes it in field errors.
     public var message: String
     public init(_ message: String) { self.message = message }
     public var description: String { message }
@@ -82,6 +83,7 @@ public struct CELList: Sendable {
     public var elements: [CELValue]
     public var kind: Kind
 
+    /// A list of `elements`; `kind` defaults to an expression-built list.
     public init(_ elements: [CELValue], kind: Kind = .literal) {
         self.elements = elements
         self.kind = kind
@@ -136,6 +138,7 @@ public struct CELMap: Sendable {
     private var order: [CELMapKey] = []
     private var storage: [CELMapKey: CELValue] = [:]
 
+    /// An empty map.
     public init() {}
 
     /// A map with string keys (a JSON object); keys iterate sorted.
@@ -152,6 +155,7 @@ public struct CELMap: Sendable {
         return true
     }
 
+    /// The number of entries.
     public var count: Int { order.count }
 
     /// Keys in iteration order.
@@ -168,6 +172,7 @@ public struct CELMap: Sendable {
         return nil
     }
 
+    /// The value under the string key `field`.
     public subscript(field: String) -> CELValue? { storage[.string(field)] }
 }
 

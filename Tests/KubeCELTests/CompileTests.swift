@@ -111,3 +111,16 @@ struct JSONValueLike: Sendable, ExpressibleByDictionaryLiteral {
         json = .object(Dictionary(elements, uniquingKeysWith: { a, _ in a }))
     }
 }
+
+@Test("expressions nested deeper than the recursion limit fail to compile instead of exhausting the stack", arguments: [
+    Array(repeating: "1", count: 300).joined(separator: " + ") + " > 0",
+    String(repeating: "(", count: 300) + "1" + String(repeating: ")", count: 300) + " > 0",
+    String(repeating: "[", count: 300) + String(repeating: "]", count: 300) + " == []",
+])
+func recursionLimit(_ expression: String) {
+    #expect {
+        _ = try CELEnvironment().compile(expression)
+    } throws: { error in
+        (error as? CELCompileError)?.issues.first?.message == "expression recursion limit exceeded: 250"
+    }
+}
