@@ -6,6 +6,7 @@
 // Modules are split along IO boundaries, kube-rs style:
 //   KubeCore          pure Kubernetes types: JSON values, metadata, selectors, patches, Status
 //   KubeSchema        structural schemas: validation, defaulting, pruning (pure)
+//   KubeCEL           the Common Expression Language: parser, type checker, evaluator (pure)
 //   PKI               certificates and keys through OpenSSL (libssl)
 //   KubeClient        the Kubernetes REST client over libcurl
 //   LocalAPIServer    the local API server: storage, REST, watch, discovery, CRDs, auth
@@ -53,6 +54,10 @@ let package = Package(
             dependencies: ["KubeCore"]
         ),
         .target(
+            name: "KubeCEL",
+            dependencies: ["KubeCore"]
+        ),
+        .target(
             name: "PKI",
             dependencies: ["COpenSSL"]
         ),
@@ -68,7 +73,7 @@ let package = Package(
         .target(
             name: "LocalAPIServer",
             dependencies: [
-                "KubeCore", "KubeSchema", "PKI",
+                "KubeCore", "KubeSchema", "KubeCEL", "PKI",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -119,6 +124,7 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "KubeCoreTests", dependencies: ["KubeCore"]),
         .testTarget(name: "KubeSchemaTests", dependencies: ["KubeSchema"]),
+        .testTarget(name: "KubeCELTests", dependencies: ["KubeCEL", "KubeCore"]),
         .testTarget(name: "PKITests", dependencies: ["PKI"]),
         .testTarget(
             name: "KubeClientTests",
@@ -145,7 +151,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LocalAPIServerTests",
-            dependencies: ["LocalAPIServer", "KubeClient", "KubeCore", "PKI"]
+            dependencies: ["LocalAPIServer", "KubeClient", "KubeCore", "KubeSchema", "PKI", "ClusterSimulators"]
         ),
     ]
 )

@@ -37,7 +37,8 @@ enum CRDTranslator {
                 deprecated: version["deprecated"]?.boolValue ?? false,
                 deprecationWarning: version["deprecationWarning"]?.stringValue,
                 schema: schema, rawSchema: version[path: ["schema", "openAPIV3Schema"]], printerColumns: columns,
-                hasStatus: version[path: ["subresources", "status"]] != nil, scale: scale))
+                hasStatus: version[path: ["subresources", "status"]] != nil, scale: scale,
+                celRules: schema.flatMap(CELRuleSet.init(schema:))))
         }
         let resource = GroupResource(group: group, resource: plural)
         let storageAPIVersion = GroupVersion(group: group, version: versions.first(where: \.storage)?.name ?? "v1").apiVersion

@@ -1,6 +1,8 @@
 //! How custom resources are admitted: unknown fields pruned (reported per
-//! `fieldValidation`), defaults applied, then the structural schema checked —
-//! the order apiextensions-apiserver uses.
+//! `fieldValidation`), defaults applied, then the structural schema checked
+//! and the `x-kubernetes-validations` CEL rules evaluated — the order
+//! apiextensions-apiserver uses. Also the validation of CRDs themselves,
+//! including the compilation of their CEL rules.
 import KubeCore
 import KubeSchema
 
@@ -26,6 +28,14 @@ enum CustomResourceStrategy {
         object = pruned
         var errors = validate(value, against: schemaWithoutMetadata(schema), path: FieldPath())
         errors.removeAll { $0.field == "metadata" || $0.field.hasPrefix("metadata.") }
+        if let rules = type.version(version)?.celRules {
+            // Rules only run on objects of the shape they were written for.
+            if CELRuleSet.hasBlockingError(errors) {
+                errors.append(CELRuleSet.notCheckedError)
+            } else {
+                errors += rules.validate(value, old: old?.value)
+            }
+        }
         if !errors.isEmpty {
             throw APIError.invalid(type.groupKind, name: object.name, errors: errors)
         }
@@ -74,8 +84,12 @@ enum CRDValidation {
             }
             do {
                 let schema = try JSONSchemaProps(json: raw)
-                errors += validateCRDSchema(schema, path: path.child("schema.openAPIV3Schema"),
-                                            statusSubresource: version[path: ["subresources", "status"]] != nil)
+                let schemaPath = path.child("schema.openAPIV3Schema")
+                let schemaErrors = validateCRDSchema(schema, path: schemaPath,
+                                                     statusSubresource: version[path: ["subresources", "status"]] != nil)
+                errors += schemaErrors
+                // Rules are compiled only against a valid structural schema, as upstream.
+                if schemaErrors.isEmpty { errors += CELRuleSet.crdErrors(schema, path: schemaPath) }
             } catch {
                 errors.append(.invalid(path.child("schema.openAPIV3Schema"), nil, "\(error)"))
             }

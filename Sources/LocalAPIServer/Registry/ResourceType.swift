@@ -59,6 +59,8 @@ public struct ResourceVersionInfo: Sendable {
     public var printerColumns: [PrinterColumn]
     public var hasStatus: Bool
     public var scale: ScaleSubresource?
+    /// The compiled `x-kubernetes-validations` rules of `schema` (nil: none).
+    public var celRules: CELRuleSet? = nil
 }
 
 /// How the server treats a resource.
