@@ -22,6 +22,8 @@ public final class LocalCluster: Service, Sendable {
         /// Directories (or files) of CRD YAML to install at start.
         public var crdPaths: [URL] = []
         public var simulators = SimulatorOptions()
+        /// `--authorization-mode` of the API server: AlwaysAllow (the default) or RBAC.
+        public var authorizationMode: AuthorizationMode = .alwaysAllow
 
         public init(stateDirectory: URL) {
             self.stateDirectory = stateDirectory
@@ -46,6 +48,7 @@ public final class LocalCluster: Service, Sendable {
         serverConfiguration.port = configuration.port
         serverConfiguration.plainHTTPPort = configuration.plainHTTPPort
         serverConfiguration.tokens = [adminToken: UserInfo(name: "admin", groups: ["system:masters", "system:authenticated"])]
+        serverConfiguration.authorizationMode = configuration.authorizationMode
         server = LocalAPIServer(configuration: serverConfiguration, logger: logger)
     }
 

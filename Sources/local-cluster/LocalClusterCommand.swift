@@ -2,6 +2,7 @@
 //! cluster controllers until interrupted (SIGINT/SIGTERM stop it cleanly).
 import ArgumentParser
 import Foundation
+import LocalAPIServer
 import LocalCluster
 import Logging
 import ServiceLifecycle
@@ -33,11 +34,20 @@ struct LocalClusterCommand: AsyncParsableCommand {
     @Option(help: "Images whose pods never become ready (repeatable), to simulate broken rollouts.")
     var brokenImage: [String] = []
 
+    @Option(help: "Authorization mode: AlwaysAllow or RBAC.")
+    var authorizationMode: String = AuthorizationMode.alwaysAllow.rawValue
+
     @Flag(help: "Start without the simulated cluster controllers.")
     var noSimulators = false
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
+
+    func validate() throws {
+        guard AuthorizationMode(rawValue: authorizationMode) != nil else {
+            throw ValidationError("--authorization-mode must be one of: \(AuthorizationMode.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+    }
 
     func run() async throws {
         var logger = Logger(label: "local-cluster")
@@ -50,6 +60,7 @@ struct LocalClusterCommand: AsyncParsableCommand {
         configuration.simulators.enabled = !noSimulators
         configuration.simulators.podReadyDelay = .milliseconds(Int(podReadyDelay * 1000))
         configuration.simulators.brokenImages = Set(brokenImage)
+        configuration.authorizationMode = AuthorizationMode(rawValue: authorizationMode) ?? .alwaysAllow
         let cluster = try LocalCluster(configuration: configuration, logger: logger)
         let announcer = ReadyAnnouncer(cluster: cluster)
         let group = ServiceGroup(configuration: .init(
