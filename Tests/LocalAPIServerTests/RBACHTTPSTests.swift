@@ -12,10 +12,10 @@ import PKI
 import Testing
 
 extension GroupVersionResource {
-    fileprivate static let roles = GroupVersionResource(group: "rbac.authorization.k8s.io", version: "v1", resource: "roles")
-    fileprivate static let roleBindings = GroupVersionResource(group: "rbac.authorization.k8s.io", version: "v1", resource: "rolebindings")
-    fileprivate static let clusterRoles = GroupVersionResource(group: "rbac.authorization.k8s.io", version: "v1", resource: "clusterroles")
-    fileprivate static let clusterRoleBindings = GroupVersionResource(group: "rbac.authorization.k8s.io", version: "v1", resource: "clusterrolebindings")
+    fileprivate static let rbacRoles = GroupVersionResource(group: "rbac.authorization.k8s.io", version: "v1", resource: "roles")
+    fileprivate static let rbacRoleBindings = GroupVersionResource(group: "rbac.authorization.k8s.io", version: "v1", resource: "rolebindings")
+    fileprivate static let rbacClusterRoles = GroupVersionResource(group: "rbac.authorization.k8s.io", version: "v1", resource: "clusterroles")
+    fileprivate static let rbacClusterRoleBindings = GroupVersionResource(group: "rbac.authorization.k8s.io", version: "v1", resource: "clusterrolebindings")
     fileprivate static let selfSubjectAccessReviews = GroupVersionResource(group: "authorization.k8s.io", version: "v1", resource: "selfsubjectaccessreviews")
     fileprivate static let subjectAccessReviews = GroupVersionResource(group: "authorization.k8s.io", version: "v1", resource: "subjectaccessreviews")
     fileprivate static let localSubjectAccessReviews = GroupVersionResource(group: "authorization.k8s.io", version: "v1", resource: "localsubjectaccessreviews")
@@ -68,7 +68,7 @@ extension TestServer {
                                  "metadata": ["name": .string(name)], "rules": .array(rules.map(\.json))])
         object.labels = labels
         if let namespace { object.namespace = namespace }
-        _ = try await client.create(namespace == nil ? .clusterRoles : .roles, namespace: namespace, object)
+        _ = try await client.create(namespace == nil ? .rbacClusterRoles : .rbacRoles, namespace: namespace, object)
     }
 
     /// Binds a role to subjects: a RoleBinding when `namespace` is given, else a ClusterRoleBinding.
@@ -78,7 +78,7 @@ extension TestServer {
                                  "roleRef": ["apiGroup": "rbac.authorization.k8s.io", "kind": .string(kind), "name": .string(role)],
                                  "subjects": .array(subjects)])
         if let namespace { object.namespace = namespace }
-        _ = try await client.create(namespace == nil ? .clusterRoleBindings : .roleBindings, namespace: namespace, object)
+        _ = try await client.create(namespace == nil ? .rbacClusterRoleBindings : .rbacRoleBindings, namespace: namespace, object)
     }
 }
 
@@ -229,12 +229,12 @@ struct RBACHTTPSTests {
             try await t.role("secret-viewer", labels: ["rbac.authorization.k8s.io/aggregate-to-view": "true"], [readSecrets])
             #expect(try await alice.get(.secrets, namespace: "default", name: "s").name == "s")
             try await eventually {
-                let view = try await t.client.get(.clusterRoles, name: "view")
+                let view = try await t.client.get(.rbacClusterRoles, name: "view")
                 return (view.json["rules"]?.arrayValue ?? []).contains(readSecrets.json)
             }
             // view aggregates into edit and edit into admin.
             try await eventually {
-                let admin = try await t.client.get(.clusterRoles, name: "admin")
+                let admin = try await t.client.get(.rbacClusterRoles, name: "admin")
                 return (admin.json["rules"]?.arrayValue ?? []).contains(readSecrets.json)
             }
         }
