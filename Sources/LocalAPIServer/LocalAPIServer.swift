@@ -1,6 +1,7 @@
 //! LocalAPIServer: the local Kubernetes API server as a `Service` — the
 //! HTTPS listener (and optional plain-HTTP loopback listener) in front of
-//! `APIServerCore`, plus the CRD controller that serves custom resources.
+//! `APIServerCore`, plus the CRD controller that serves custom resources and
+//! the ClusterRole aggregation controller.
 import Foundation
 import Hummingbird
 import HummingbirdTLS
@@ -24,6 +25,8 @@ public final class LocalAPIServer: Service, Sendable {
         public var options = APIServerOptions()
         /// How many changes are kept for watches to resume from; older ones answer 410 Gone.
         public var watchHistory = 100_000
+        /// `--authorization-mode`: AlwaysAllow (the default) or RBAC.
+        public var authorizationMode: AuthorizationMode = .alwaysAllow
 
         public init(credentials: ClusterCredentials) {
             self.credentials = credentials
@@ -38,17 +41,21 @@ public final class LocalAPIServer: Service, Sendable {
     let logger: Logger
     private let listening = ListeningPorts()
 
-    public init(configuration: Configuration, authorizer: any Authorizer = AlwaysAllow(), logger: Logger = Logger(label: "local-apiserver")) {
+    /// - Parameter authorizer: replaces the authorizer `configuration.authorizationMode` selects.
+    public init(configuration: Configuration, authorizer: (any Authorizer)? = nil, logger: Logger = Logger(label: "local-apiserver")) {
         self.configuration = configuration
-        self.core = APIServerCore(store: ObjectStore(historyLimit: configuration.watchHistory), options: configuration.options, logger: logger)
-        self.authenticator = Authenticator(tokens: configuration.tokens)
+        let store = ObjectStore(historyLimit: configuration.watchHistory)
+        let authenticator = Authenticator(tokens: configuration.tokens)
+        var accessControl = AccessControl.mode(configuration.authorizationMode, store: store, authenticator: authenticator)
+        if let authorizer { accessControl.authorizer = authorizer }
+        self.core = APIServerCore(store: store, options: configuration.options, logger: logger, accessControl: accessControl)
+        self.authenticator = authenticator
         self.faults = FaultInjector()
         self.requests = RequestLog()
         self.logger = logger
-        self.authorizer = authorizer
     }
 
-    private let authorizer: any Authorizer
+    private var authorizer: any Authorizer { core.accessControl.authorizer }
 
     /// The HTTPS port, once listening.
     public func httpsPort() async -> Int { await listening.wait(for: .https) }
@@ -69,7 +76,7 @@ public final class LocalAPIServer: Service, Sendable {
         tls.certificateVerification = .optionalVerification
         tls.trustRoots = .certificates([try NIOSSLCertificate(bytes: Array(credentials.authority.certificate.pem.utf8), format: .pem)])
         let listening = self.listening
-        var services: [any Service] = [CRDController(core: core, logger: logger)]
+        var services: [any Service] = [CRDController(core: core, logger: logger), RBACAggregationController(core: core, logger: logger)]
         if let plain = configuration.plainHTTPPort {
             services.append(Application(
                 responder: responder, server: .http1(),
@@ -100,6 +107,7 @@ public final class LocalAPIServer: Service, Sendable {
                 "spec": ["clusterIP": "10.96.0.1", "ports": [["name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443]]],
             ]))
         }
+        try await RBACBootstrapPolicy.install(into: core)
     }
 }
 

@@ -28,6 +28,8 @@ public final class LocalCluster: Service, Sendable {
         public var watchHistory = 100_000
         /// How often watches that ask for bookmarks get one.
         public var bookmarkInterval: Duration = .seconds(60)
+        /// `--authorization-mode` of the API server: AlwaysAllow (the default) or RBAC.
+        public var authorizationMode: AuthorizationMode = .alwaysAllow
 
         public init(stateDirectory: URL) {
             self.stateDirectory = stateDirectory
@@ -55,6 +57,7 @@ public final class LocalCluster: Service, Sendable {
         serverConfiguration.tokens[adminToken] = UserInfo(name: "admin", groups: ["system:masters", "system:authenticated"])
         serverConfiguration.watchHistory = configuration.watchHistory
         serverConfiguration.options.bookmarkInterval = configuration.bookmarkInterval
+        serverConfiguration.authorizationMode = configuration.authorizationMode
         server = LocalAPIServer(configuration: serverConfiguration, logger: logger)
     }
 

@@ -43,11 +43,20 @@ struct LocalClusterCommand: AsyncParsableCommand {
     @Option(help: "Seconds between BOOKMARK events on watches that allow them.")
     var bookmarkInterval: Double = 60
 
+    @Option(help: "Authorization mode: AlwaysAllow or RBAC.")
+    var authorizationMode: String = AuthorizationMode.alwaysAllow.rawValue
+
     @Flag(help: "Start without the simulated cluster controllers.")
     var noSimulators = false
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
+
+    func validate() throws {
+        guard AuthorizationMode(rawValue: authorizationMode) != nil else {
+            throw ValidationError("--authorization-mode must be one of: \(AuthorizationMode.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+    }
 
     func run() async throws {
         var logger = Logger(label: "local-cluster")
@@ -66,6 +75,7 @@ struct LocalClusterCommand: AsyncParsableCommand {
         }
         configuration.watchHistory = watchHistory
         configuration.bookmarkInterval = .milliseconds(Int(bookmarkInterval * 1000))
+        configuration.authorizationMode = AuthorizationMode(rawValue: authorizationMode) ?? .alwaysAllow
         let cluster = try LocalCluster(configuration: configuration, logger: logger)
         let announcer = ReadyAnnouncer(cluster: cluster)
         let group = ServiceGroup(configuration: .init(

@@ -53,6 +53,7 @@ extension APIServerCore {
             errors += CRDValidation.validate(object)
         }
         if !errors.isEmpty { throw APIError.invalid(type.groupKind, name: object.name, errors: errors) }
+        try admitOwnerReferences(object, old: nil, type, request: request)
         return object
     }
 
@@ -224,6 +225,7 @@ extension APIServerCore {
             if type.group == "apiextensions.k8s.io" { errors += CRDValidation.validate(new, old: old) }
         }
         if !errors.isEmpty { throw APIError.invalid(type.groupKind, name: new.name, errors: errors) }
+        try admitOwnerReferences(new, old: old, type, request: request)
         if type.tracksGeneration || type.isCustom, Self.specChanged(new, old, statusIsSeparate: hasStatus) {
             new.generation = old.generation + 1
         }

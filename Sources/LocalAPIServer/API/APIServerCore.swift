@@ -37,6 +37,8 @@ public final class APIServerCore: Sendable {
     public let registry: ResourceRegistry
     public let store: ObjectStore
     public let options: APIServerOptions
+    /// Authorization for access reviews and admission, authentication for TokenReviews.
+    public let accessControl: AccessControl
     /// The clock; tests inject their own.
     public let now: @Sendable () -> Date
     let logger: Logger
@@ -44,10 +46,11 @@ public final class APIServerCore: Sendable {
 
     public init(registry: ResourceRegistry = ResourceRegistry(), store: ObjectStore = ObjectStore(),
                 options: APIServerOptions = APIServerOptions(), now: @escaping @Sendable () -> Date = { Date() },
-                logger: Logger = Logger(label: "local-apiserver")) {
+                logger: Logger = Logger(label: "local-apiserver"), accessControl: AccessControl = AccessControl()) {
         self.registry = registry
         self.store = store
         self.options = options
+        self.accessControl = accessControl
         self.now = now
         self.logger = logger
     }
@@ -55,6 +58,13 @@ public final class APIServerCore: Sendable {
     /// Serves one resource request. Failures are returned as `APIError`s carrying a `Status`.
     public func handle(_ request: ResourceRequest) async throws -> APIResponse {
         let type = try resolve(request)
+        if let review = AccessReviewKind(type) { return try self.review(request, type, review) }
+        guard let admission = ownerReferenceAdmission(for: request) else { return try serve(request, type) }
+        return try OwnerReferencesAdmission.$authorizer.withValue(admission) { try serve(request, type) }
+    }
+
+    /// Serves a request for a stored resource.
+    private func serve(_ request: ResourceRequest, _ type: ResourceType) throws -> APIResponse {
         if request.subresource == "scale" { return try scale(request, type) }
         switch request.verb {
         case .get: return try get(request, type)

@@ -70,15 +70,3 @@ public final class Authenticator: Sendable {
         return user
     }
 }
-
-/// Decides whether a user may do something. Issue-3 RBAC plugs in here.
-public protocol Authorizer: Sendable {
-    /// nil when allowed; otherwise the reason kube-apiserver gives.
-    func authorize(_ user: UserInfo, _ request: ResourceRequest) -> String?
-}
-
-/// Allows everything (kube-apiserver's `--authorization-mode=AlwaysAllow`).
-public struct AlwaysAllow: Authorizer {
-    public init() {}
-    public func authorize(_ user: UserInfo, _ request: ResourceRequest) -> String? { nil }
-}

@@ -67,18 +67,27 @@ struct APIResponder: HTTPResponder {
             return await admin.respond(path: path, method: request.method, body: try await request.body.collect(upTo: 1 << 20), user: user)
         }
         guard let user else { return Self.json(core.versionInfo) }
+        let parsed = RequestPath.parse(method: request.method.rawValue, path: path, query: query)
+        if parsed == nil {
+            // A non-resource path (discovery, OpenAPI, /metrics, ...) is authorized by path and lower-cased method.
+            let attributes = AuthorizationAttributes(user: user, verb: request.method.rawValue.lowercased(), path: path)
+            let decision = authorizer.authorize(attributes)
+            if !decision.isAllowed { return Self.error(attributes.forbidden(reason: decision.reason)) }
+        }
         if request.method == .get {
             if let document = core.discovery(path: path) ?? core.openAPIv3(path: path) { return Self.json(document) }
         }
-        guard var resourceRequest = RequestPath.parse(method: request.method.rawValue, path: path, query: query) else {
+        guard var resourceRequest = parsed else {
             return Self.error(APIError(APIStatus(message: APIServerCore.notFoundMessage, reason: .notFound, details: StatusDetails(), code: 404)))
         }
         resourceRequest.user = user
         resourceRequest.contentType = request.headers[.contentType]
         resourceRequest.asTable = (request.headers[.accept] ?? "").contains("as=Table")
-        if let denial = authorizer.authorize(user, resourceRequest) {
+        let attributes = AuthorizationAttributes(resourceRequest)
+        let decision = authorizer.authorize(attributes)
+        if !decision.isAllowed {
             requests.record(verb: resourceRequest.verb.rawValue, resource: resourceRequest.groupResource.description, user: user.name, code: 403)
-            return Self.error(.forbidden(denial, resource: resourceRequest.groupResource, name: resourceRequest.name))
+            return Self.error(attributes.forbidden(reason: decision.reason))
         }
         let faults = faults.decide(resourceRequest)
         if let latency = faults.latency { try await Task.sleep(for: latency) }

@@ -106,5 +106,5 @@ extension ResourceType {
                  kind: "CustomResourceDefinition", namespaced: false, shortNames: ["crd", "crds"],
                  categories: ["api-extensions"], hasStatus: true, tracksGeneration: true,
                  table: [Columns.createdAt]),
-    ]
+    ] + accessReviews
 }
