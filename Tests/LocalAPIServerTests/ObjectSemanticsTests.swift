@@ -187,4 +187,17 @@ struct ObjectSemanticsTests {
             #expect(unchanged.json["data"]?["c"] == "3")
         }
     }
+    @Test("deletecollection deletes exactly the objects the selector matches")
+    func deleteCollection() async throws {
+        try await TestServer.with { t in
+            try await t.namespace("sweep")
+            for (name, tier) in [("a", "web"), ("b", "web"), ("c", "db")] {
+                _ = try await t.client.create(.configMaps, namespace: "sweep", configMap(name, namespace: "sweep", labels: ["tier": tier]))
+            }
+            let deleted = try await t.client.deleteCollection(.configMaps, namespace: "sweep", listOptions: ListOptions(labelSelector: "tier=web"))
+            #expect(deleted.json["items"]?.arrayValue?.count == 2)
+            let left = try await t.client.list(.configMaps, namespace: "sweep")
+            #expect(left.items.map(\.name) == ["c"])
+        }
+    }
 }

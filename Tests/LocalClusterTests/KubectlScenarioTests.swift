@@ -182,4 +182,46 @@ struct KubectlScenarioTests {
             #expect(!none.contains("ScenarioRan"))
         }
     }
+    @Test("explain describes a custom resource's fields from the CRD schema")
+    func explain() async throws {
+        try await KubectlCluster.with { k in
+            try await k.ok("apply", "-f", "-", stdin: gadgetCRD)
+            try await k.ok("wait", "--for=condition=Established", "crd/gadgets.example.com", "--timeout=10s")
+            let spec = try await k.ok("explain", "gadgets.spec")
+            #expect(spec.contains("What the gadget should be."))
+            #expect(spec.contains("size"))
+            let size = try await k.ok("explain", "gadgets.spec.size")
+            #expect(size.contains("How big the gadget is."))
+            #expect(size.contains("<integer>"))
+        }
+    }
+
+    @Test("apply -k applies a kustomization")
+    func applyKustomization() async throws {
+        try await KubectlCluster.with { k in
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kustomize-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: dir) }
+            try Data(webDeployment.utf8).write(to: dir.appendingPathComponent("deployment.yaml"))
+            try Data("""
+                apiVersion: kustomize.config.k8s.io/v1beta1
+                kind: Kustomization
+                namespace: kustomized
+                commonLabels: {team: platform}
+                resources: [namespace.yaml, deployment.yaml]
+                configMapGenerator:
+                - name: settings
+                  literals: [mode=fast]
+                """.utf8).write(to: dir.appendingPathComponent("kustomization.yaml"))
+            try Data("apiVersion: v1\nkind: Namespace\nmetadata: {name: kustomized}\n".utf8)
+                .write(to: dir.appendingPathComponent("namespace.yaml"))
+            let applied = try await k.ok("apply", "-k", dir.path)
+            #expect(applied.contains("namespace/kustomized created"))
+            #expect(applied.contains("deployment.apps/web created"))
+            let labels = try await k.ok("get", "deployment", "web", "-n", "kustomized", "-o", "jsonpath={.metadata.labels.team}")
+            #expect(labels == "platform")
+            let generated = try await k.ok("get", "configmaps", "-n", "kustomized", "-o", "name")
+            #expect(generated.contains("configmap/settings-"))
+        }
+    }
 }
