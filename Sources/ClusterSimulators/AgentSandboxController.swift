@@ -379,7 +379,7 @@ struct AgentSandboxController: Reconciler {
             }
             let clusterIP = existing.spec?["clusterIP"]?.stringValue ?? ""
             if clusterIP != "None", !clusterIP.isEmpty {
-                return (nil, "cannot adopt service \(AgentSandbox.goQuote(existing.name)): ClusterIP is \(AgentSandbox.goQuote(clusterIP)) (expected \"None\", field is immutable)")
+                return (nil, "cannot adopt service \(existing.name.goQuoted): ClusterIP is \(clusterIP.goQuoted) (expected \"None\", field is immutable)")
             }
             var adopted = existing
             var labels = adopted.labels

@@ -59,16 +59,11 @@ public enum AgentSandbox {
     }
 
     static func ownedByOtherMessage(_ what: String, _ name: String, sandbox: String, kind: String, owner: String, uid: String) -> String {
-        "\(what) \(goQuote(name)) is owned by \(kind)/\(owner) (UID: \(uid)), not by sandbox \(goQuote(sandbox))"
+        "\(what) \(name.goQuoted) is owned by \(kind)/\(owner) (UID: \(uid)), not by sandbox \(sandbox.goQuoted)"
     }
 
     static func cannotAdoptMessage(_ what: String, _ name: String) -> String {
-        "cannot adopt unowned \(what) \(goQuote(name)): missing required pool authorization label (\(goQuote(adoptableLabel))) or sandbox tracking label (\(goQuote(nameHashLabel)))"
-    }
-
-    /// Go's `%q` for the plain names Kubernetes allows.
-    static func goQuote(_ text: String) -> String {
-        "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        "cannot adopt unowned \(what) \(name.goQuoted): missing required pool authorization label (\(adoptableLabel.goQuoted)) or sandbox tracking label (\(nameHashLabel.goQuoted))"
     }
 
     /// The controller owner reference the controller writes on its children.

@@ -15,7 +15,7 @@ enum Conversions {
                 case .string(let s):
                     guard let i = Int64(s) else {
                         let reason = isInteger(s) ? "value out of range" : "invalid syntax"
-                        return .error(CELError("strconv.ParseInt: parsing \(GoQuote.quote(s)): \(reason)"))
+                        return .error(CELError("strconv.ParseInt: parsing \(s.goQuoted): \(reason)"))
                     }
                     return .int(i)
                 case .timestamp(let t): return .int(t.seconds)
@@ -32,7 +32,7 @@ enum Conversions {
                 case .string(let s):
                     guard let u = UInt64(s) else {
                         let reason = isInteger(s) && !s.hasPrefix("-") ? "value out of range" : "invalid syntax"
-                        return .error(CELError("strconv.ParseUint: parsing \(GoQuote.quote(s)): \(reason)"))
+                        return .error(CELError("strconv.ParseUint: parsing \(s.goQuoted): \(reason)"))
                     }
                     return .uint(u)
                 default: return .error(.noSuchOverload)
@@ -45,7 +45,7 @@ enum Conversions {
                 case .uint(let u): return .double(Double(u))
                 case .string(let s):
                     guard let d = parseDouble(s) else {
-                        return .error(CELError("strconv.ParseFloat: parsing \(GoQuote.quote(s)): invalid syntax"))
+                        return .error(CELError("strconv.ParseFloat: parsing \(s.goQuoted): invalid syntax"))
                     }
                     return .double(d)
                 default: return .error(.noSuchOverload)
@@ -83,7 +83,7 @@ enum Conversions {
                     switch s {
                     case "1", "t", "T", "TRUE", "true", "True": return .bool(true)
                     case "0", "f", "F", "FALSE", "false", "False": return .bool(false)
-                    default: return .error(CELError("strconv.ParseBool: parsing \(GoQuote.quote(s)): invalid syntax"))
+                    default: return .error(CELError("strconv.ParseBool: parsing \(s.goQuoted): invalid syntax"))
                     }
                 default: return .error(.noSuchOverload)
                 }

@@ -144,7 +144,7 @@ enum StringsLibrary {
             },
             FunctionDecl(name: "strings.quote", overloads: [g([.string], .string)]) { args in
                 guard case .string(let s) = args[0] else { return .error(.noSuchOverload) }
-                return .string(GoQuote.quote(s))
+                return .string(s.goQuoted)
             },
             FunctionDecl(name: "format", overloads: [m([.string, .list(.dyn)], .string)]) { args in
                 guard case .string(let f) = args[0], case .list(let l) = args[1] else { return .error(.noSuchOverload) }
@@ -344,7 +344,7 @@ enum StringFormat {
     /// `%s`: strings as-is, other values as `string()` renders them; lists and maps recursively.
     static func stringify(_ v: CELValue, nested: Bool) -> Result<String, CELError> {
         switch v {
-        case .string(let s): return .success(nested ? GoQuote.quote(s) : s)
+        case .string(let s): return .success(nested ? s.goQuoted : s)
         case .bytes(let b): return .success(String(decoding: b, as: UTF8.self))
         case .int(let i): return .success(String(i))
         case .uint(let u): return .success(String(u))

@@ -28,7 +28,7 @@ public struct CELDuration: Sendable, Hashable, Comparable, CustomStringConvertib
     /// Parses Go duration syntax: `300ms`, `-1.5h`, `2h45m`; units ns, us (µs), ms, s, m, h.
     /// Errors carry Go's messages (`time: invalid duration "x"`).
     public static func parse(_ text: String) -> Result<CELDuration, CELError> {
-        let quoted = GoQuote.quote(text)
+        let quoted = text.goQuoted
         var s = Array(text.unicodeScalars)[...]
         var negative = false
         if let first = s.first, first == "-" || first == "+" {
@@ -58,7 +58,7 @@ public struct CELDuration: Sendable, Hashable, Comparable, CustomStringConvertib
             case "s": scale = 1_000_000_000
             case "m": scale = 60_000_000_000
             case "h": scale = 3_600_000_000_000
-            default: return .failure(CELError("time: unknown unit \(GoQuote.quote(unit)) in duration \(quoted)"))
+            default: return .failure(CELError("time: unknown unit \(unit.goQuoted) in duration \(quoted)"))
             }
             guard let w = Int64(whole.isEmpty ? "0" : whole) else { return .failure(CELError("time: invalid duration \(quoted)")) }
             let (product, overflow) = w.multipliedReportingOverflow(by: scale)
@@ -111,7 +111,7 @@ public struct CELTimestamp: Sendable, Hashable, Comparable, CustomStringConverti
 
     /// Parses RFC 3339 (`2006-01-02T15:04:05Z07:00`, optional fraction).
     public static func parse(_ text: String) -> Result<CELTimestamp, CELError> {
-        let failure = CELError("parsing time \(GoQuote.quote(text)) as \"2006-01-02T15:04:05Z07:00\": cannot parse \(GoQuote.quote(text)) as \"2006\"")
+        let failure = CELError("parsing time \(text.goQuoted) as \"2006-01-02T15:04:05Z07:00\": cannot parse \(text.goQuoted) as \"2006\"")
         let s = Array(text.utf8)
         func number(_ from: Int, _ count: Int) -> Int? {
             guard from + count <= s.count else { return nil }

@@ -360,8 +360,8 @@ extension CELValue {
         case .int(let i): return String(i)
         case .uint(let u): return "\(u)u"
         case .double(let d): return GoFloat.formatG(d)
-        case .string(let s): return GoQuote.quote(s)
-        case .bytes(let b): return "b" + GoQuote.quote(String(decoding: b, as: UTF8.self))
+        case .string(let s): return s.goQuoted
+        case .bytes(let b): return "b" + (String(decoding: b, as: UTF8.self)).goQuoted
         case .list(let l): return "[" + l.elements.map(\.debugText).joined(separator: ", ") + "]"
         case .map(let m): return "{" + m.entries.map { "\($0.key.debugText): \($0.value.debugText)" }.joined(separator: ", ") + "}"
         case .duration(let d): return d.description

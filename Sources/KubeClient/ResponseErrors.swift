@@ -97,7 +97,7 @@ public enum ResponseErrors {
         default:
             if code >= 500 {
                 reason = .internalError
-                message = "an error on the server (\(goQuoted(serverMessage))) has prevented the request from succeeding"
+                message = "an error on the server (\(serverMessage.goQuoted)) has prevented the request from succeeding"
             }
         }
         if let resource, !resource.resource.isEmpty {
@@ -115,23 +115,6 @@ public enum ResponseErrors {
         return APIError(APIStatus(message: message, reason: reason, details: details, code: code))
     }
 
-    /// A string quoted as Go's `%q` quotes it (for the common characters).
-    static func goQuoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
-                out += "\\x" + String(scalar.value, radix: 16).leftPadded(to: 2)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
 
     /// The `Retry-After` header in whole seconds (the delay form only, as client-go reads it).
     public static func retryAfterSeconds(_ headers: HTTPHeaders) -> Int? {

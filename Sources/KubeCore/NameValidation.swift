@@ -245,26 +245,3 @@ public enum NameValidation {
 
 // MARK: - Go-style quoting shared by the selector and quantity messages
 
-extension String {
-    /// The string quoted as Go's `%q` quotes it (for the ASCII range): double
-    /// quotes, with `"` and `\` escaped and control characters as escapes.
-    var goQuoted: String {
-        var out = "\""
-        for scalar in unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    out += "\\x" + String(scalar.value, radix: 16).leftPadded(to: 2)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
-}

@@ -445,7 +445,7 @@ private struct OpenAPISubsetChecker {
                 errors.append(KubeFieldError.notSupported(path.child("x-kubernetes-list-type").description, .string(listType), ["atomic", "set", "map"]))
             }
         }
-        let keysRendered = "[]string{" + s.xListMapKeys.map(GoFormat.quote).joined(separator: ", ") + "}"
+        let keysRendered = "[]string{" + s.xListMapKeys.map(\.goQuoted).joined(separator: ", ") + "}"
         if !s.xListMapKeys.isEmpty {
             let field = path.child("x-kubernetes-list-type").description
             if let listType = s.xListType {

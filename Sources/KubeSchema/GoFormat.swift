@@ -5,55 +5,8 @@ import Foundation
 import KubeCore
 
 enum GoFormat {
-    /// `strconv.Quote`: double-quoted with Go escapes; printable Unicode kept.
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\u{07}": out += "\\a"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{0B}": out += "\\v"
-            default:
-                if isPrintable(scalar) {
-                    out.unicodeScalars.append(scalar)
-                } else if scalar.value < 0x80 {
-                    out += "\\x" + hex(scalar.value, width: 2)
-                } else if scalar.value < 0x10000 {
-                    out += "\\u" + hex(scalar.value, width: 4)
-                } else {
-                    out += "\\U" + hex(scalar.value, width: 8)
-                }
-            }
-        }
-        return out + "\""
-    }
 
-    private static func hex(_ v: UInt32, width: Int) -> String {
-        let s = String(v, radix: 16)
-        return String(repeating: "0", count: max(0, width - s.count)) + s
-    }
 
-    /// Go's `unicode.IsPrint`: letters, marks, numbers, punctuation, symbols and ASCII space.
-    private static func isPrintable(_ scalar: Unicode.Scalar) -> Bool {
-        if scalar == " " { return true }
-        switch scalar.properties.generalCategory {
-        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
-             .nonspacingMark, .spacingMark, .enclosingMark,
-             .decimalNumber, .letterNumber, .otherNumber,
-             .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
-             .initialPunctuation, .finalPunctuation, .otherPunctuation,
-             .mathSymbol, .currencySymbol, .modifierSymbol, .otherSymbol:
-            return true
-        default:
-            return false
-        }
-    }
 
     /// `%v` of a float64 (`strconv.FormatFloat(f, 'g', -1, 64)`): shortest
     /// round-trip digits, exponent form when the exponent is < -4 or >= 6.
@@ -129,10 +82,10 @@ enum GoFormat {
         case .bool(let b): return b ? "true" : "false"
         case .int(let i): return String(i)
         case .double(let d): return float(d)
-        case .string(let s): return quote(s)
+        case .string(let s): return s.goQuoted
         case .array(let a): return "[]interface {}{" + a.map(goSyntax).joined(separator: ", ") + "}"
         case .object(let o):
-            let entries = o.keys.sorted().map { "\(quote($0)):\(goSyntax(o[$0] ?? .null))" }
+            let entries = o.keys.sorted().map { "\(($0).goQuoted):\(goSyntax(o[$0] ?? .null))" }
             return "map[string]interface {}{" + entries.joined(separator: ", ") + "}"
         }
     }
@@ -142,7 +95,7 @@ enum GoFormat {
     static func badValue(_ value: JSONValue) -> String {
         switch value {
         case .null: return "null"
-        case .string(let s): return quote(s)
+        case .string(let s): return s.goQuoted
         case .int, .double, .bool: return scalar(value)
         case .array, .object: return goSyntax(value)
         }
@@ -197,7 +150,7 @@ enum KubeFieldError {
     static func notSupported(_ field: String, _ value: JSONValue, _ supported: [String]) -> FieldError {
         var message = "Unsupported value: \(GoFormat.badValue(value))"
         if !supported.isEmpty {
-            message += ": supported values: " + supported.map(GoFormat.quote).joined(separator: ", ")
+            message += ": supported values: " + supported.map(\.goQuoted).joined(separator: ", ")
         }
         return FieldError(reason: FieldErrorReason.notSupported, field: field, message: message)
     }

@@ -54,7 +54,7 @@ struct OpenAPIValidator {
     }
 
     private func typeInvalid(_ name: String, typeName: String, actual: String) -> FieldError {
-        KubeFieldError.typeInvalid(field(name), .string(actual), "\(body(name)) must be of type \(typeName): \(GoFormat.quote(actual))")
+        KubeFieldError.typeInvalid(field(name), .string(actual), "\(body(name)) must be of type \(typeName): \(actual.goQuoted)")
     }
 
     /// Errors kube-openapi creates with `errors.New` (not `*Validation`): reported at the root.
@@ -87,7 +87,7 @@ struct OpenAPIValidator {
             result.matchCount += 1
             if let format, StringFormats.supported.contains(StringFormats.normalized(format)) {
                 if !StringFormats.validates(format, str) {
-                    result.add(KubeFieldError.typeInvalid(field(name), data, "\(body(name)) must be of type \(format): \(GoFormat.quote(str))"))
+                    result.add(KubeFieldError.typeInvalid(field(name), data, "\(body(name)) must be of type \(format): \(str.goQuoted)"))
                 }
                 result.matchCount += 1
             }
@@ -177,7 +177,7 @@ struct OpenAPIValidator {
                 if best == nil || r.matchCount > (best?.matchCount ?? 0) { best = r }
             }
             if firstSuccess == nil {
-                main.add(composite("\(GoFormat.quote(name)) must validate at least one schema (anyOf)"))
+                main.add(composite("\(name.goQuoted) must validate at least one schema (anyOf)"))
             }
             if let best { main.merge(best) } else if let firstSuccess { main.merge(firstSuccess) }
         }
@@ -197,7 +197,7 @@ struct OpenAPIValidator {
             }
             if validated != 1 {
                 let detail = validated == 0 ? "Found none valid" : "Found \(validated) valid alternatives"
-                main.add(composite("\(GoFormat.quote(name)) must validate one and only one schema (oneOf). \(detail)"))
+                main.add(composite("\(name.goQuoted) must validate one and only one schema (oneOf). \(detail)"))
                 if let best { main.merge(best) }
             } else if let firstSuccess {
                 main.merge(firstSuccess)
@@ -212,11 +212,11 @@ struct OpenAPIValidator {
             }
             if validated != s.allOf.count {
                 let detail = validated == 0 ? ". None validated" : ""
-                main.add(composite("\(GoFormat.quote(name)) must validate all the schemas (allOf)\(detail)"))
+                main.add(composite("\(name.goQuoted) must validate all the schemas (allOf)\(detail)"))
             }
         }
         if let not = s.not, validate(data, not, name).isValid {
-            main.add(composite("\(GoFormat.quote(name)) must not validate the schema (not)"))
+            main.add(composite("\(name.goQuoted) must not validate the schema (not)"))
         }
         main.matchCount += 1
         return main

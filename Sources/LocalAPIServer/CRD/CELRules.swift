@@ -299,7 +299,7 @@ extension CELRuleSet {
                     if let reason = compiled.fieldPathError, let fieldPath = rule.fieldPath {
                         fieldPathErrors.append(FieldError(
                             reason: FieldErrorReason.invalid, field: rulePath.child("fieldPath").description,
-                            message: "Invalid value: \(goQuote(fieldPath)): fieldPath must be a valid path: \(reason)"))
+                            message: "Invalid value: \(fieldPath.goQuoted): fieldPath must be a valid path: \(reason)"))
                     }
                     if let error = compiled.error {
                         celErrors.append(FieldError(reason: FieldErrorReason.invalid, field: rulePath.child("rule").description,
@@ -312,7 +312,7 @@ extension CELRuleSet {
                     if compiled.usesOldSelf, let uncorrelatable {
                         celErrors.append(FieldError(
                             reason: FieldErrorReason.invalid, field: rulePath.child("rule").description,
-                            message: "Invalid value: \(goQuote(rule.rule)): oldSelf cannot be used on the uncorrelatable portion of the schema within \(uncorrelatable)"))
+                            message: "Invalid value: \(rule.rule.goQuoted): oldSelf cannot be used on the uncorrelatable portion of the schema within \(uncorrelatable)"))
                     }
                 }
             } else {
@@ -351,32 +351,11 @@ extension CELRuleSet {
     static func goStruct(_ rule: ValidationRule) -> String {
         let reason = rule.reason == nil ? "(*apiextensions.FieldValueErrorReason)(nil)" : "(*apiextensions.FieldValueErrorReason)(0xc000000000)"
         let optional = rule.optionalOldSelf == nil ? "(*bool)(nil)" : "(*bool)(0xc000000008)"
-        return "apiextensions.ValidationRule{Rule:\(goQuote(rule.rule)), Message:\(goQuote(rule.message ?? "")), "
-            + "MessageExpression:\(goQuote(rule.messageExpression ?? "")), Reason:\(reason), "
-            + "FieldPath:\(goQuote(rule.fieldPath ?? "")), OptionalOldSelf:\(optional)}"
+        return "apiextensions.ValidationRule{Rule:\(rule.rule.goQuoted), Message:\((rule.message ?? "").goQuoted), "
+            + "MessageExpression:\((rule.messageExpression ?? "").goQuoted), Reason:\(reason), "
+            + "FieldPath:\((rule.fieldPath ?? "").goQuoted), OptionalOldSelf:\(optional)}"
     }
 
-    /// Go's `%q` for the strings these messages quote.
-    static func goQuote(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\x" + (hex.count < 2 ? "0" : "") + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
 }
 
 // MARK: - fieldPath

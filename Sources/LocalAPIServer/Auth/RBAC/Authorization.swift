@@ -84,9 +84,9 @@ public struct AuthorizationAttributes: Sendable, Hashable {
     /// kube-apiserver's description of the denied action (`responsewriters.forbiddenMessage`):
     /// `User "alice" cannot get resource "configmaps" in API group "" in the namespace "default"`.
     public var forbiddenMessage: String {
-        guard isResourceRequest else { return "User \(quoted(user.name)) cannot \(verb) path \(quoted(path))" }
-        let scope = namespace.isEmpty ? "at the cluster scope" : "in the namespace \(quoted(namespace))"
-        return "User \(quoted(user.name)) cannot \(verb) resource \(quoted(combinedResource)) in API group \(quoted(apiGroup)) \(scope)"
+        guard isResourceRequest else { return "User \(user.name.goQuoted) cannot \(verb) path \(path.goQuoted)" }
+        let scope = namespace.isEmpty ? "at the cluster scope" : "in the namespace \(namespace.goQuoted)"
+        return "User \(user.name.goQuoted) cannot \(verb) resource \(combinedResource.goQuoted) in API group \(apiGroup.goQuoted) \(scope)"
     }
 
     /// The 403 kube-apiserver answers when these attributes are denied (`responsewriters.Forbidden`):
@@ -108,7 +108,7 @@ extension APIError {
     static func forbiddenStatus(resource: GroupResource?, name: String, _ detail: String) -> APIError {
         let message: String
         if let resource, !resource.resource.isEmpty {
-            message = name.isEmpty ? "\(resource) is forbidden: \(detail)" : "\(resource) \(quoted(name)) is forbidden: \(detail)"
+            message = name.isEmpty ? "\(resource) is forbidden: \(detail)" : "\(resource) \(name.goQuoted) is forbidden: \(detail)"
         } else {
             message = "forbidden: \(detail)"
         }
@@ -119,27 +119,6 @@ extension APIError {
     }
 }
 
-/// A string quoted the way Go's `%q` quotes it (backslash escapes for quotes,
-/// backslashes and control characters).
-func quoted(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\t": out += "\\t"
-        case "\r": out += "\\r"
-        default:
-            if scalar.value < 0x20 || scalar.value == 0x7f {
-                out += String(format: "\\x%02x", scalar.value)
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
-    }
-    return out + "\""
-}
 
 // MARK: - Decisions and rules
 

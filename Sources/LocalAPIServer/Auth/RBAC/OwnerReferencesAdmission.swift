@@ -69,8 +69,8 @@ extension APIServerCore {
         for ref in newlyBlocking {
             let groupVersion = GroupVersion(apiVersion: ref.apiVersion)
             guard let groupVersion, let ownerResource = resource(groupVersion.group, groupVersion.version, ref.kind) else {
-                let searched = groupVersion.map { "in version \(quoted($0.apiVersion))" } ?? "in group \"\""
-                return "cannot set blockOwnerDeletion in this case because cannot find RESTMapping for APIVersion \(ref.apiVersion) Kind \(ref.kind): no matches for kind \(quoted(ref.kind)) \(searched)"
+                let searched = groupVersion.map { "in version \(($0.apiVersion).goQuoted)" } ?? "in group \"\""
+                return "cannot set blockOwnerDeletion in this case because cannot find RESTMapping for APIVersion \(ref.apiVersion) Kind \(ref.kind): no matches for kind \(ref.kind.goQuoted) \(searched)"
             }
             let finalizers = AuthorizationAttributes(user: user, verb: "update", namespace: namespace, apiGroup: groupVersion.group,
                                                      apiVersion: groupVersion.version, resource: ownerResource,

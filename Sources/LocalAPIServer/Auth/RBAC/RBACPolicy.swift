@@ -166,16 +166,16 @@ public struct RBACPolicy: Authorizer {
         switch ref.kind {
         case "ClusterRole":
             guard let rules = clusterRoleRules[ref.name] else {
-                return .failure(ResolutionError(message: "clusterrole.\(rbacGroup) \(quoted(ref.name)) not found"))
+                return .failure(ResolutionError(message: "clusterrole.\(rbacGroup) \(ref.name.goQuoted) not found"))
             }
             return .success(rules)
         case "Role":
             guard let rules = roles[namespace]?[ref.name] else {
-                return .failure(ResolutionError(message: "role.\(rbacGroup) \(quoted(ref.name)) not found"))
+                return .failure(ResolutionError(message: "role.\(rbacGroup) \(ref.name.goQuoted) not found"))
             }
             return .success(rules)
         default:
-            return .failure(ResolutionError(message: "unsupported role reference kind: \(quoted(ref.kind))"))
+            return .failure(ResolutionError(message: "unsupported role reference kind: \(ref.kind.goQuoted)"))
         }
     }
 

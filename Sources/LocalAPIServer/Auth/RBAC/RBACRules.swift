@@ -129,8 +129,8 @@ public struct RBACSubject: Sendable, Hashable {
     /// How kube names the subject in an "allowed by" reason: `User "alice"`,
     /// `ServiceAccount "sa/ns"` (name, then namespace).
     func describe(bindingNamespace: String) -> String {
-        guard kind == "ServiceAccount" else { return "\(kind) \(quoted(name))" }
-        return "\(kind) \(quoted("\(name)/\(namespace.isEmpty ? bindingNamespace : namespace)"))"
+        guard kind == "ServiceAccount" else { return "\(kind) \(name.goQuoted)" }
+        return "\(kind) \("\(name)/\(namespace.isEmpty ? bindingNamespace : namespace)".goQuoted)"
     }
 }
 
@@ -175,8 +175,8 @@ public struct RBACBinding: Sendable, Hashable {
     /// How kube names the binding in an "allowed by" reason:
     /// `ClusterRoleBinding "x" of ClusterRole "y" to Group "z"`, `RoleBinding "x/ns" of Role "y" to User "u"`.
     func describe(_ subject: RBACSubject) -> String {
-        let binding = namespace.isEmpty ? "ClusterRoleBinding \(quoted(name))" : "RoleBinding \(quoted("\(name)/\(namespace)"))"
-        return "\(binding) of \(roleRef.kind) \(quoted(roleRef.name)) to \(subject.describe(bindingNamespace: namespace))"
+        let binding = namespace.isEmpty ? "ClusterRoleBinding \(name.goQuoted)" : "RoleBinding \("\(name)/\(namespace)".goQuoted)"
+        return "\(binding) of \(roleRef.kind) \(roleRef.name.goQuoted) to \(subject.describe(bindingNamespace: namespace))"
     }
 }
 
