@@ -76,6 +76,7 @@ struct APIResponder: HTTPResponder {
         resourceRequest.user = user
         resourceRequest.contentType = request.headers[.contentType]
         resourceRequest.asTable = (request.headers[.accept] ?? "").contains("as=Table")
+        resourceRequest.userAgent = request.headers[.userAgent]
         if let denial = authorizer.authorize(user, resourceRequest) {
             requests.record(verb: resourceRequest.verb.rawValue, resource: resourceRequest.groupResource.description, user: user.name, code: 403)
             return Self.error(.forbidden(denial, resource: resourceRequest.groupResource, name: resourceRequest.name))
