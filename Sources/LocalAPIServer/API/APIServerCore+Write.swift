@@ -126,7 +126,8 @@ extension APIServerCore {
         if patchType == .apply {
             return try applyPatch(request, type, config: patchDocument)
         }
-        let schema = type.mergeSchema(version: request.version)
+        // Only strategic merge patches need the kind's patch metadata.
+        let schema = patchType == .strategic ? type.mergeSchema(version: request.version) : .open
         return try write(request, type, ownership: .update) { current in
             let patched: JSONValue
             do {

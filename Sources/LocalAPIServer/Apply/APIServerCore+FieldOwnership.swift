@@ -89,10 +89,10 @@ extension APIServerCore {
     // MARK: Field managers
 
     /// The field manager for a request on `type`, resetting the fields its endpoint resets.
-    func fieldManager(_ request: ResourceRequest, _ type: ResourceType, objects: [JSONValue?]) -> FieldManager {
+    func fieldManager(_ request: ResourceRequest, _ type: ResourceType, objects: [JSONValue?], schema: SchemaNode? = nil) -> FieldManager {
         let keys = Set(objects.flatMap { $0?.objectValue.map { Array($0.keys) } ?? [] })
         return FieldManager(
-            schema: type.mergeSchema(version: request.version),
+            schema: schema ?? type.mergeSchema(version: request.version),
             apiVersion: request.groupVersion.apiVersion,
             subresource: request.subresource ?? "",
             ignored: FieldManager.resetFields(subresource: request.subresource, hasStatus: type.hasStatus(request.version), topLevelKeys: keys),
@@ -197,7 +197,7 @@ extension APIServerCore {
         let force = request.flag("force")
 
         if store.get(type.storageResource, key(request, type)) == nil, request.subresource == nil {
-            let fields = fieldManager(request, type, objects: [config])
+            let fields = fieldManager(request, type, objects: [config], schema: schema)
             let applied: FieldManager.Applied
             do {
                 applied = try fields.apply(live: nil, config: config, managed: ManagedFields(), manager: manager, force: force)
@@ -216,7 +216,7 @@ extension APIServerCore {
             } catch {
                 throw APIError(APIStatus(message: "failed to decode managed fields: \(error)", reason: nil, code: 500))
             }
-            let fields = fieldManager(request, type, objects: [current.value, config])
+            let fields = fieldManager(request, type, objects: [current.value, config], schema: schema)
             let applied: FieldManager.Applied
             do {
                 applied = try fields.apply(live: current.value, config: config, managed: managed, manager: manager, force: force)

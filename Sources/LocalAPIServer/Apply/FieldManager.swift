@@ -37,6 +37,8 @@ public struct FieldManager: Sendable {
     /// The annotation kubectl's client-side apply keeps.
     public static let lastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration"
 
+    /// A field manager for one request; `subresource` defaults to the main
+    /// resource and `ignored` to no reset fields.
     public init(schema: SchemaNode, apiVersion: String, subresource: String = "", ignored: FieldSet = FieldSet(), now: String) {
         self.schema = schema
         self.apiVersion = apiVersion
@@ -70,7 +72,7 @@ public struct FieldManager: Sendable {
         var out = managed
         let changed = comparison.modified.union(comparison.added)
         for (owner, entry) in managed.entries {
-            var fields = entry.fields.difference(entry.fields.intersection(changed))
+            var fields = entry.fields.difference(changed)
             if !comparison.removed.isEmpty { fields = fields.difference(comparison.removed) }
             out.entries[owner] = fields.isEmpty ? nil : ManagedEntry(fields: fields, apiVersion: entry.apiVersion, applied: entry.applied, time: entry.time)
         }
@@ -119,14 +121,18 @@ public struct FieldManager: Sendable {
     /// The result of an apply: the object to store (nil when nothing changed)
     /// and the managed fields.
     public struct Applied: Sendable {
+        /// The merged object, without managedFields; nil when the apply changed nothing.
         public var object: JSONValue?
+        /// Every manager's fields after the apply.
         public var managed: ManagedFields
     }
 
     /// Conflicting fields per manager.
     public struct Conflicts: Error, Sendable, Hashable {
+        /// The fields each other manager owns that the apply would change.
         public var byManager: [ManagerKey: FieldSet]
 
+        /// The number of conflicting fields.
         public var count: Int { byManager.values.reduce(0) { $0 + $1.paths.count } }
 
         /// The 409 Conflict kube-apiserver answers, with one cause per field.

@@ -6,9 +6,11 @@ import KubeCore
 
 /// One key field of an associative list item (`k:{"name":"nginx"}`).
 public struct KeyField: Hashable, Sendable {
+    /// The key field's name.
     public var name: String
     public var value: JSONValue
 
+    /// A key field with its value.
     public init(name: String, value: JSONValue) {
         self.name = name
         self.value = value
@@ -134,24 +136,31 @@ public enum PathElement: Hashable, Sendable, Comparable, CustomStringConvertible
 
 /// A path into an object, printed the way conflict messages print it (`.spec.replicas`).
 public struct FieldSetPath: Hashable, Sendable, CustomStringConvertible {
+    /// The steps from the object root.
     public var elements: [PathElement]
 
+    /// A path of the given steps.
     public init(_ elements: [PathElement]) { self.elements = elements }
 
     /// A path of field names only.
     public init(fields: String...) { self.elements = fields.map(PathElement.field) }
 
+    /// The path as upstream prints it, e.g. `.spec.ports[port=80,protocol="TCP"]`.
     public var description: String { elements.map(\.description).joined() }
 
+    /// This path extended by one step.
     public func appending(_ element: PathElement) -> FieldSetPath { FieldSetPath(elements + [element]) }
 }
 
 /// A set of paths, stored as a trie: `members` are the paths ending at this
 /// node, `children` the sets below each element. Empty child sets are never stored.
 public struct FieldSet: Hashable, Sendable {
-    public private(set) var members: Set<PathElement> = []
-    public private(set) var children: [PathElement: FieldSet] = [:]
+    /// The elements whose paths end here.
+    public internal(set) var members: Set<PathElement> = []
+    /// The sets below each element (never empty).
+    public internal(set) var children: [PathElement: FieldSet] = [:]
 
+    /// The empty set.
     public init() {}
 
     /// A set of the given paths.
@@ -159,6 +168,7 @@ public struct FieldSet: Hashable, Sendable {
         for path in paths { insert(path) }
     }
 
+    /// Whether the set has no paths.
     public var isEmpty: Bool { members.isEmpty && children.isEmpty }
 
     /// Adds `path`; the empty path is ignored (the root is never a member).
@@ -191,6 +201,7 @@ public struct FieldSet: Hashable, Sendable {
     /// The set below `element` (upstream `WithPrefix`).
     public func child(_ element: PathElement) -> FieldSet { children[element] ?? FieldSet() }
 
+    /// The paths in either set.
     public func union(_ other: FieldSet) -> FieldSet {
         var out = self
         out.members.formUnion(other.members)
@@ -200,6 +211,7 @@ public struct FieldSet: Hashable, Sendable {
         return out
     }
 
+    /// The paths in both sets.
     public func intersection(_ other: FieldSet) -> FieldSet {
         var out = FieldSet()
         out.members = members.intersection(other.members)

@@ -8,6 +8,7 @@ import KubeCore
 public enum FieldsV1 {
     /// A `fieldsV1` document that could not be read.
     public struct DecodingError: Error, Sendable, Hashable, CustomStringConvertible {
+        /// What was wrong.
         public var message: String
         public var description: String { message }
     }
@@ -64,9 +65,9 @@ public enum FieldsV1 {
             }
             let (grandchildren, childIsMember) = try read(childObject)
             var set = children ?? FieldSet()
-            if childIsMember { set.insert(FieldSetPath([pathElement])) }
-            if let grandchildren {
-                for path in grandchildren.paths { set.insert(FieldSetPath([pathElement] + path.elements)) }
+            if childIsMember { set.members.insert(pathElement) }
+            if let grandchildren, !grandchildren.isEmpty {
+                set.children[pathElement] = (set.children[pathElement] ?? FieldSet()).union(grandchildren)
             }
             children = set
         }

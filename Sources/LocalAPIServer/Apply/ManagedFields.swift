@@ -14,12 +14,15 @@ public enum ManagedOperation: String, Sendable, Hashable {
 /// Identifies one entry: apply entries are one per manager and subresource,
 /// update entries one per manager, subresource and apiVersion (upstream `BuildManagerIdentifier`).
 public struct ManagerKey: Hashable, Sendable, Comparable, CustomStringConvertible {
+    /// The manager name (empty when the request named none and sent no User-Agent).
     public var manager: String
     public var operation: ManagedOperation
     /// Empty for apply entries.
     public var apiVersion: String
+    /// The subresource written (`status`), empty for the main resource.
     public var subresource: String
 
+    /// The key of an entry; `apiVersion` is dropped for apply entries.
     public init(manager: String, operation: ManagedOperation, apiVersion: String, subresource: String = "") {
         self.manager = manager
         self.operation = operation
@@ -40,6 +43,7 @@ public struct ManagerKey: Hashable, Sendable, Comparable, CustomStringConvertibl
         return "{" + members.joined(separator: ",") + "}"
     }
 
+    /// Ordered by identifier, as upstream sorts managers in messages.
     public static func < (lhs: ManagerKey, rhs: ManagerKey) -> Bool {
         lhs.identifier.utf8.lexicographicallyPrecedes(rhs.identifier.utf8)
     }
@@ -55,12 +59,14 @@ public struct ManagerKey: Hashable, Sendable, Comparable, CustomStringConvertibl
 
 /// The fields one manager owns (upstream `VersionedSet`) and when it last changed them.
 public struct ManagedEntry: Sendable, Hashable {
+    /// The owned fields, the apiVersion they were recorded at, and whether by apply.
     public var fields: FieldSet
     public var apiVersion: String
     public var applied: Bool
     /// RFC 3339 seconds, as stored; nil when the entry has no time.
     public var time: String?
 
+    /// An entry; `time` defaults to none.
     public init(fields: FieldSet, apiVersion: String, applied: Bool, time: String? = nil) {
         self.fields = fields
         self.apiVersion = apiVersion
@@ -71,12 +77,15 @@ public struct ManagedEntry: Sendable, Hashable {
 
 /// All managers of an object.
 public struct ManagedFields: Sendable, Hashable {
+    /// The entries by manager.
     public var entries: [ManagerKey: ManagedEntry]
 
+    /// Managed fields with these entries (none by default).
     public init(_ entries: [ManagerKey: ManagedEntry] = [:]) { self.entries = entries }
 
     /// An entry list that could not be decoded (upstream `DecodeManagedFields` errors).
     public struct DecodingError: Error, Sendable, Hashable, CustomStringConvertible {
+        /// Upstream's decoding error text.
         public var message: String
         public var description: String { message }
     }

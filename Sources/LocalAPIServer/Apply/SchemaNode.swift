@@ -2,7 +2,8 @@
 //! position of an object — structs and maps (granular or atomic), lists
 //! (atomic, sets, or maps keyed by fields) with their strategic-merge keys,
 //! and untyped values. Built-in kinds get it from `BuiltinSchemas`, custom
-//! resources from their CRD schema (`SchemaNode.init(crd:)`). Pure.
+//! resources from their CRD schema, read one level at a time as an object is
+//! walked (`SchemaNode.init(customResource:)`). Pure.
 import KubeCore
 import KubeSchema
 
@@ -20,6 +21,14 @@ public indirect enum SchemaNode: Sendable, Hashable {
     /// An untyped value (`x-kubernetes-preserve-unknown-fields`): objects are
     /// maps whose entries are owned individually, lists are atomic.
     case deduced
+    /// A node of a CRD's structural schema, converted when it is reached.
+    case structural(JSONSchemaProps)
+
+    /// This node with a structural schema converted one level down.
+    var resolved: SchemaNode {
+        if case .structural(let schema) = self { return SchemaNode(level: schema) }
+        return self
+    }
 
     /// What the schema says about one value: a leaf, an object or a granular list.
     enum Shape {
@@ -33,7 +42,7 @@ public indirect enum SchemaNode: Sendable, Hashable {
     func shape(of value: JSONValue?) -> Shape {
         let isObject = value.map { $0.objectValue != nil || $0.isNull } ?? true
         let isArray = value.map { $0.arrayValue != nil || $0.isNull } ?? true
-        switch self {
+        switch resolved {
         case .leaf:
             return .leaf
         case .object(let object):
@@ -44,7 +53,7 @@ public indirect enum SchemaNode: Sendable, Hashable {
         case .open:
             guard let value, value.objectValue != nil else { return .leaf }
             return .object(ObjectSchema(fields: [:], others: .fields(.open)))
-        case .deduced:
+        case .deduced, .structural:
             guard let value, value.objectValue != nil else { return .leaf }
             return .object(ObjectSchema(fields: [:], others: .entries(.deduced)))
         }
@@ -53,7 +62,7 @@ public indirect enum SchemaNode: Sendable, Hashable {
     /// The schema below `element`, and whether that element is a declared
     /// struct field (as opposed to a map entry or a list item).
     func child(_ element: PathElement) -> (schema: SchemaNode, declared: Bool) {
-        switch (self, element) {
+        switch (resolved, element) {
         case (.object(let object), .field(let name)): return object.child(name)
         case (.open, .field): return (.open, true)
         case (.list(let list), .key), (.list(let list), .value), (.list(let list), .index): return (list.element, false)
@@ -63,7 +72,7 @@ public indirect enum SchemaNode: Sendable, Hashable {
 
     /// The list metadata at `field` of this object schema, for strategic merge patch.
     func listField(_ name: String) -> ListSchema? {
-        guard case .list(let list) = child(.field(name)).schema else { return nil }
+        guard case .list(let list) = child(.field(name)).schema.resolved else { return nil }
         return list
     }
 }
@@ -80,11 +89,13 @@ public struct ObjectSchema: Sendable, Hashable {
         case rejected
     }
 
+    /// The declared fields, how other keys are treated, and whether the whole object is atomic.
     public var fields: [String: SchemaNode]
     public var others: Others
     /// `+structType=atomic` / `+mapType=atomic` / `x-kubernetes-map-type: atomic`.
     public var atomic: Bool
 
+    /// A granular struct whose undeclared keys are open fields, unless told otherwise.
     public init(fields: [String: SchemaNode] = [:], others: Others = .fields(.open), atomic: Bool = false) {
         self.fields = fields
         self.others = others
@@ -103,6 +114,7 @@ public struct ObjectSchema: Sendable, Hashable {
 
 /// A list: its server-side apply list type and its strategic-merge strategy.
 public struct ListSchema: Sendable, Hashable {
+    /// The server-side apply list type.
     public enum Kind: Sendable, Hashable {
         /// Replaced and owned as a whole.
         case atomic
@@ -112,6 +124,7 @@ public struct ListSchema: Sendable, Hashable {
         case map([String])
     }
 
+    /// The list type and the schema of its items.
     public var kind: Kind
     public var element: SchemaNode
     /// Defaults of key fields an item may omit (`protocol: TCP` for ports).
@@ -121,6 +134,7 @@ public struct ListSchema: Sendable, Hashable {
     /// Strategic merge patch: `patchMergeKey` (nil for lists of scalars).
     public var mergeKey: String?
 
+    /// A list; replaced by strategic merge patch unless `mergeStrategy`.
     public init(kind: Kind, element: SchemaNode = .open, keyDefaults: [String: JSONValue] = [:],
                 mergeStrategy: Bool = false, mergeKey: String? = nil) {
         self.kind = kind
@@ -142,7 +156,7 @@ extension SchemaNode {
             return
         }
         var root = ObjectSchema(fields: [:], others: .rejected)
-        if case .object(let object) = SchemaNode(schema: schema) { root = object }
+        if case .object(let object) = SchemaNode(level: schema) { root = object }
         for (name, node) in BuiltinSchemas.rootFields { root.fields[name] = node }
         root.atomic = false
         self = .object(root)
@@ -153,8 +167,14 @@ extension SchemaNode {
         self.init(customResource: try JSONSchemaProps(json: json))
     }
 
-    /// The merge schema of one structural schema node.
+    /// The merge schema of one structural schema node; nested schemas are
+    /// converted as they are reached.
     public init(schema: JSONSchemaProps) {
+        self = .structural(schema)
+    }
+
+    /// One level of a structural schema node, its children left structural.
+    init(level schema: JSONSchemaProps) {
         if schema.xIntOrString {
             self = .leaf
             return
@@ -163,7 +183,7 @@ extension SchemaNode {
         case "object":
             self = Self.objectNode(schema)
         case "array":
-            let element = schema.items.map(SchemaNode.init(schema:)) ?? .deduced
+            let element = schema.items.map(SchemaNode.structural) ?? .deduced
             switch schema.xListType {
             case "map":
                 var defaults: [String: JSONValue] = [:]
@@ -186,10 +206,10 @@ extension SchemaNode {
     private static func objectNode(_ schema: JSONSchemaProps) -> SchemaNode {
         if schema.xMapType == "atomic" { return .leaf }
         var fields: [String: SchemaNode] = [:]
-        for (name, property) in schema.properties { fields[name] = SchemaNode(schema: property) }
+        for (name, property) in schema.properties { fields[name] = .structural(property) }
         let others: ObjectSchema.Others
         if let values = schema.additionalProperties?.schema {
-            others = .entries(SchemaNode(schema: values))
+            others = .entries(.structural(values))
         } else if schema.preservesUnknownFields || schema.additionalProperties?.allowsAny == true {
             others = .entries(.deduced)
         } else {

@@ -10,6 +10,7 @@ import KubeCore
 public enum StrategicMergePatch {
     /// Why a patch could not be applied, with the status kube-apiserver answers.
     public struct Failure: Error, Sendable, Hashable, CustomStringConvertible {
+        /// The class of failure, which decides the status code.
         public enum Kind: Sendable, Hashable {
             /// 400 BadRequest (malformed directives).
             case badRequest
@@ -19,14 +20,17 @@ public enum StrategicMergePatch {
             case other
         }
 
+        /// The class and upstream's error text.
         public var kind: Kind
         public var message: String
 
+        /// A failure of this class with this text.
         public init(_ kind: Kind, _ message: String) {
             self.kind = kind
             self.message = message
         }
 
+        /// The error text.
         public var description: String { message }
 
         /// The Status kube-apiserver answers for this failure.

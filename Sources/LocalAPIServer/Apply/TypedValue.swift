@@ -14,8 +14,10 @@ public struct Comparison: Sendable, Hashable {
     /// Fields only in the left-hand (old) value.
     public var removed = FieldSet()
 
+    /// No differences.
     public init() {}
 
+    /// Whether the values were equal.
     public var isSame: Bool { modified.isEmpty && added.isEmpty && removed.isEmpty }
 
     /// The comparison without `fields` and everything below them.
@@ -31,9 +33,11 @@ public struct Comparison: Sendable, Hashable {
 
 /// A schema error in a value (structured-merge-diff's `ValidationError`).
 public struct TypedError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// Where (`.spec.ports`) and what.
     public var path: String
     public var message: String
 
+    /// `path: message`, as upstream prints it.
     public var description: String { path.isEmpty ? message : "\(path): \(message)" }
 
     /// Several errors as upstream renders them (`errors:` and one indented line each).
@@ -112,7 +116,7 @@ public enum TypedValue {
     private static func collect(_ value: JSONValue, _ schema: SchemaNode, path: [PathElement], into set: inout FieldSet) {
         switch schema.shape(of: value) {
         case .leaf:
-            if value.isNull, case .deduced = schema { return }
+            if value.isNull, case .deduced = schema.resolved { return }
             set.insert(FieldSetPath(path))
         case .object(let object):
             guard let map = value.objectValue else { return }
