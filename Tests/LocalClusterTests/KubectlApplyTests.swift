@@ -3,7 +3,7 @@
 //! annotation) repeated, after an edit and after removing fields; server-side
 //! `apply --server-side` with conflicts and `--force-conflicts`; and
 //! `patch --type strategic` — for Deployments, Services, ConfigMaps and a
-//! custom resource with a list-map.
+//! custom resource with a list-map. They extend the kubectl scenario suite.
 import Foundation
 import KubeCore
 import Testing
@@ -132,8 +132,9 @@ private func router(_ routes: [(String, Int)], size: Int = 1) -> String {
         + routes.map { "  - {name: \($0.0), port: \($0.1)}" }.joined(separator: "\n") + "\n"
 }
 
-@Suite("kubectl apply", .enabled(if: kubectlPath != nil, "kubectl is not installed"), .serialized)
-struct KubectlApplyTests {
+/// Part of the kubectl scenario suite (enabled only with kubectl, serialized), so
+/// no two embedded clusters run at once.
+extension KubectlScenarioTests {
     @Test("client-side apply: unchanged, configured after an edit (lists merged by key), fields removed")
     func clientSideDeployment() async throws {
         try await KubectlCluster.with { k in
