@@ -56,7 +56,7 @@ func managedEntry(_ object: KubeObject, manager: String, operation: String = "Ap
     }
 }
 
-@Suite("Server-side apply over HTTPS")
+@Suite("Server-side apply over HTTPS", .serialized)
 struct ServerSideApplyHTTPTests {
     @Test("apply creates the object and records an Apply entry")
     func createByApply() async throws {
