@@ -107,7 +107,7 @@ struct ServerSideApplyDecisionTests {
                 case .update(let name, let data):
                     var new = try #require(live)
                     new["data"] = .object(data.mapValues(JSONValue.string))
-                    managed = try manager.update(live: live, new: new, managed: managed, manager: name)
+                    managed = manager.update(live: live, new: new, managed: managed, manager: name)
                     live = new
                 }
                 #expect(c.conflict == nil || !last, "step \(i) should have conflicted")
@@ -161,7 +161,7 @@ struct ServerSideApplyDecisionTests {
         var manifest = configMap(["x": "1"])
         let lastApplied = manifest.jsonString() + "\n"
         manifest[path: ["metadata", "annotations", FieldManager.lastAppliedAnnotation]] = .string(lastApplied)
-        let csa = try manager.update(live: nil, new: manifest, managed: ManagedFields(), manager: "kubectl-client-side-apply")
+        let csa = manager.update(live: nil, new: manifest, managed: ManagedFields(), manager: "kubectl-client-side-apply")
         let applied = try manager.apply(live: manifest, config: configMap(["x": "2"]), managed: csa, manager: "kubectl", force: false)
         let object = try #require(applied.object)
         #expect(object[path: ["data", "x"]] == "2")
@@ -183,7 +183,7 @@ struct ServerSideApplyDecisionTests {
                                        now: "2025-01-01T00:00:\(i < 10 ? "0" : "")\(i)Z")
             var new = live
             new[path: ["data", "k\(i)"]] = "v"
-            managed = try manager.update(live: live, new: new, managed: managed, manager: "m\(i)")
+            managed = manager.update(live: live, new: new, managed: managed, manager: "m\(i)")
             live = new
         }
         #expect(managed.entries.count == 10)

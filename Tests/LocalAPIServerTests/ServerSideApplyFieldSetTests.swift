@@ -123,7 +123,7 @@ struct ServerSideApplyFieldSetTests {
                                 "spec": ["selector": nil, "strategy": [:],
                                          "template": ["metadata": ["creationTimestamp": nil], "spec": ["containers": nil]]],
                                 "status": [:]]
-        let managed = try manager.update(live: empty, new: created, managed: ManagedFields(), manager: "kubectl-client-side-apply")
+        let managed = manager.update(live: empty, new: created, managed: ManagedFields(), manager: "kubectl-client-side-apply")
         let key = ManagerKey(manager: "kubectl-client-side-apply", operation: .update, apiVersion: "apps/v1")
         let entry = try #require(managed.entries[key])
         #expect(FieldsV1.encode(entry.fields) == (try JSONValue.parse(clientSideApplyDeploymentFields)))

@@ -119,20 +119,16 @@ extension APIServerCore {
         if !ManagedFields.isReset(requestedFields), let decoded = try? ManagedFields.decode(requestedFields) {
             managed = decoded
         }
-        do {
-            var updated = try manager.update(live: empty, new: new, managed: managed, manager: Self.updateManagerName(request))
-            let serverSet = ServerSetFields.unrequested(type, requested: present(requested, type, version: request.version).value)
-            if !serverSet.isEmpty {
-                for (key, entry) in updated.entries {
-                    var trimmed = entry
-                    trimmed.fields = entry.fields.recursiveDifference(serverSet)
-                    updated.entries[key] = trimmed.fields.isEmpty ? nil : trimmed
-                }
+        var updated = manager.update(live: empty, new: new, managed: managed, manager: Self.updateManagerName(request))
+        let serverSet = ServerSetFields.unrequested(type, requested: present(requested, type, version: request.version).value)
+        if !serverSet.isEmpty {
+            for (key, entry) in updated.entries {
+                var trimmed = entry
+                trimmed.fields = entry.fields.recursiveDifference(serverSet)
+                updated.entries[key] = trimmed.fields.isEmpty ? nil : trimmed
             }
-            created.metadata["managedFields"] = updated.encoded()
-        } catch {
-            created.metadata["managedFields"] = nil
         }
+        created.metadata["managedFields"] = updated.encoded()
     }
 
     /// Records managedFields after an admitted update, patch or apply.
@@ -157,12 +153,8 @@ extension APIServerCore {
             let live = present(existing, type, version: request.version).value
             let updated = present(new, type, version: request.version).value
             let manager = fieldManager(request, type, objects: [live, updated])
-            do {
-                let result = try manager.update(live: live, new: updated, managed: managed, manager: Self.updateManagerName(request))
-                new.metadata["managedFields"] = result.encoded()
-            } catch {
-                new.metadata["managedFields"] = liveFields
-            }
+            let result = manager.update(live: live, new: updated, managed: managed, manager: Self.updateManagerName(request))
+            new.metadata["managedFields"] = result.encoded()
         }
     }
 

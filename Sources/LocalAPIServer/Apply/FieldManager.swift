@@ -65,7 +65,7 @@ public struct FieldManager: Sendable {
     /// The managed fields after an Update (create, update or non-apply patch) by
     /// `manager`: fields changed or added move to it, removed fields leave every owner.
     /// `live` and `new` are compared without their `managedFields`.
-    public func update(live: JSONValue?, new: JSONValue, managed: ManagedFields, manager: String) throws(TypedError) -> ManagedFields {
+    public func update(live: JSONValue?, new: JSONValue, managed: ManagedFields, manager: String) -> ManagedFields {
         let comparison = TypedValue.compare(live.map(Self.withoutManagedFields), Self.withoutManagedFields(new), schema: schema)
             .excluding(ignored)
         let key = ManagerKey(manager: manager, operation: .update, apiVersion: apiVersion, subresource: subresource)
