@@ -44,6 +44,8 @@ public struct ResourceRequest: Sendable {
     public var user: UserInfo
     /// The client asked for a `meta.k8s.io/v1` `Table` (from the Accept header).
     public var asTable: Bool = false
+    /// The client's `User-Agent`; its prefix names the field manager when the request names none.
+    public var userAgent: String?
 
     public init(verb: APIVerb, group: String, version: String, resource: String, namespace: String? = nil,
                 name: String? = nil, subresource: String? = nil, query: [String: String] = [:], body: Data? = nil,

@@ -17,7 +17,7 @@ extension APIServerCore {
         case .update, .patch:
             var scaleRequest = request
             scaleRequest.subresource = nil
-            return try write(scaleRequest, type) { current in
+            return try write(scaleRequest, type, ownership: .update) { current in
                 let currentScale = Self.scaleObject(of: current, paths)
                 let desired: JSONValue
                 if request.verb == .update {

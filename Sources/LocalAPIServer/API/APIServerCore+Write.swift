@@ -8,7 +8,14 @@ extension APIServerCore {
     // MARK: Create
 
     func create(_ request: ResourceRequest, _ type: ResourceType) throws -> APIResponse {
-        var object = try requestObject(request, type)
+        try Self.validateFieldManagerOptions(request, options: "CreateOptions")
+        return try insert(try requestObject(request, type), request, type, applied: nil)
+    }
+
+    /// Creates `object` (the request's, or the result of an apply creating it,
+    /// whose managed fields are `applied`).
+    func insert(_ new: KubeObject, _ request: ResourceRequest, _ type: ResourceType, applied: ManagedFields?) throws -> APIResponse {
+        var object = new
         if let urlNamespace = request.namespace {
             if object.namespace.isEmpty { object.namespace = urlNamespace }
             guard object.namespace == urlNamespace else {
@@ -19,7 +26,9 @@ extension APIServerCore {
             object.name = object.generateName + Self.randomSuffix()
         }
         var warnings: [String] = []
-        let created = try admitCreate(&object, type, request: request, warnings: &warnings)
+        let requested = object
+        var created = try admitCreate(&object, type, request: request, warnings: &warnings)
+        recordCreate(&created, requested: requested, type, request, applied: applied)
         if request.isDryRun {
             return .ok(present(created, type, version: request.version).value, code: 201, warnings: warnings)
         }
@@ -85,7 +94,8 @@ extension APIServerCore {
         if let urlNamespace = request.namespace, !object.namespace.isEmpty, object.namespace != urlNamespace {
             throw APIError.badRequest("the namespace of the provided object does not match the namespace sent on the request")
         }
-        return try write(request, type) { _ in object }
+        try Self.validateFieldManagerOptions(request, options: "UpdateOptions")
+        return try write(request, type, ownership: .update) { _ in object }
     }
 
     // MARK: Patch
@@ -105,27 +115,27 @@ extension APIServerCore {
                 : "application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml"
             throw APIError.unsupportedMediaType("the body of the request was in an unknown format - accepted media types include: \(accepted)")
         }
+        try Self.validateFieldManagerOptions(request, options: "PatchOptions", isApply: patchType == .apply)
         let patchDocument: JSONValue
         do {
             patchDocument = patchType == .apply
                 ? try JSONValue.parseYAML(String(decoding: body, as: UTF8.self))
                 : try JSONValue.parse(body)
         } catch {
-            throw APIError.badRequest("error decoding patch: \(error)")
+            throw APIError.badRequest(patchType == .apply ? "error decoding YAML: \(error)" : "error decoding patch: \(error)")
         }
-        if patchType == .apply, store.get(type.storageResource, key(request, type)) == nil, request.subresource == nil {
-            // Server-side apply creates what does not exist yet.
-            var create = request
-            create.verb = .create
-            create.body = patchDocument.serialized()
-            create.contentType = "application/json"
-            return try self.create(create, type)
+        if patchType == .apply {
+            return try applyPatch(request, type, config: patchDocument)
         }
-        return try write(request, type) { current in
+        // Only strategic merge patches need the kind's patch metadata.
+        let schema = patchType == .strategic ? type.mergeSchema(version: request.version) : .open
+        return try write(request, type, ownership: .update) { current in
             let patched: JSONValue
             do {
-                patched = try patchType.apply(patchDocument, to: current.value)
+                patched = try patchType.apply(patchDocument, to: current.value, schema: schema)
             } catch let error as JSONPatchError {
+                throw error.apiError
+            } catch let error as StrategicMergePatch.Failure {
                 throw error.apiError
             } catch let error as APIError {
                 throw error
@@ -135,6 +145,7 @@ extension APIServerCore {
             guard let object = KubeObject(patched) else {
                 throw APIError.badRequest("the patched object is not a JSON object")
             }
+            try checkName(patched, request)
             return type.toStorage(object)
         }
     }
@@ -144,7 +155,8 @@ extension APIServerCore {
     /// Reads the stored object, lets `produce` compute the new one (from the
     /// client's body or a patch of the current representation), applies the
     /// update rules and commits, all in one transaction.
-    func write(_ request: ResourceRequest, _ type: ResourceType, produce: (KubeObject) throws -> KubeObject) throws -> APIResponse {
+    func write(_ request: ResourceRequest, _ type: ResourceType, ownership: FieldOwnership,
+               produce: (KubeObject) throws -> KubeObject) throws -> APIResponse {
         let key = key(request, type)
         var warnings: [String] = []
         var result: KubeObject?
@@ -153,7 +165,9 @@ extension APIServerCore {
             var new = try produce(present(existing, type, version: request.version))
             new = type.toStorage(new)
             try checkPreconditions(new, existing: existing, type)
+            let requested = new
             try admitUpdate(&new, old: existing, type, request: request, warnings: &warnings)
+            recordUpdate(&new, existing: existing, requested: requested, type, request, ownership: ownership)
             if Self.semanticallyEqual(new, existing) {
                 result = existing
                 return .unchanged
@@ -286,11 +300,12 @@ extension APIServerCore {
 enum PatchType {
     case merge, json, strategic, apply
 
-    func apply(_ patch: JSONValue, to document: JSONValue) throws -> JSONValue {
+    /// Applies a merge, JSON or strategic merge patch (apply patches go through `applyPatch`).
+    func apply(_ patch: JSONValue, to document: JSONValue, schema: SchemaNode) throws -> JSONValue {
         switch self {
         case .merge: return JSONMergePatch.apply(patch, to: document)
         case .json: return try JSONPatch(json: patch).apply(to: document)
-        case .strategic, .apply: return StrategicMerge.apply(patch, to: document)
+        case .strategic, .apply: return try StrategicMergePatch.apply(patch, to: document, schema: schema)
         }
     }
 }

@@ -83,6 +83,7 @@ struct APIResponder: HTTPResponder {
         resourceRequest.user = user
         resourceRequest.contentType = request.headers[.contentType]
         resourceRequest.asTable = (request.headers[.accept] ?? "").contains("as=Table")
+        resourceRequest.userAgent = request.headers[.userAgent]
         let attributes = AuthorizationAttributes(resourceRequest)
         let decision = authorizer.authorize(attributes)
         if !decision.isAllowed {
