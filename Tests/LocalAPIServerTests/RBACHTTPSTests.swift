@@ -30,30 +30,7 @@ private let builderToken = "builder-token"
 extension TestServer {
     /// Like `TestServer.with`, with `--authorization-mode=RBAC` and the `ci/builder` service account token.
     static func withRBAC<T: Sendable>(_ body: @Sendable (TestServer) async throws -> T) async throws -> T {
-        let credentials = try ClusterCredentials.generate()
-        var configuration = LocalAPIServer.Configuration(credentials: credentials)
-        configuration.authorizationMode = .rbac
-        configuration.tokens = [builderToken: .serviceAccount(namespace: "ci", name: "builder")]
-        var logger = Logger(label: "test-apiserver")
-        logger.logLevel = .warning
-        let server = LocalAPIServer(configuration: configuration, logger: logger)
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask {
-                try await server.run()
-                return nil
-            }
-            let url = await server.httpsURL()
-            let admin = try credentials.clientCredentials(user: "admin", groups: ["system:masters"])
-            let client = try RESTClient(configuration: ClientConfiguration(
-                server: url,
-                tls: TLSOptions(caCertificatesPEM: Data(credentials.authority.certificate.pem.utf8),
-                                clientCertificatePEM: Data(admin.certificate.pem.utf8),
-                                clientKeyPEM: Data(admin.key.pemPKCS8.utf8))))
-            let test = TestServer(server: server, client: client, url: url, credentials: credentials)
-            try await test.waitForNamespace("default")
-            defer { group.cancelAll() }
-            return try await body(test)
-        }
+        try await with(tokens: [builderToken: .serviceAccount(namespace: "ci", name: "builder")], authorizationMode: .rbac, body)
     }
 
     /// A client authenticating with a client certificate for `user` in `groups`.

@@ -18,12 +18,14 @@ struct TestServer: Sendable {
     static func with<T: Sendable>(
         options: APIServerOptions = APIServerOptions(),
         tokens: [String: UserInfo] = [:],
+        authorizationMode: AuthorizationMode = .alwaysAllow,
         _ body: @Sendable (TestServer) async throws -> T
     ) async throws -> T {
         let credentials = try ClusterCredentials.generate()
         var configuration = LocalAPIServer.Configuration(credentials: credentials)
         configuration.options = options
         configuration.tokens = tokens
+        configuration.authorizationMode = authorizationMode
         var logger = Logger(label: "test-apiserver")
         logger.logLevel = .warning
         let server = LocalAPIServer(configuration: configuration, logger: logger)
