@@ -67,25 +67,7 @@ struct KubectlUser: Sendable {
 
     /// Runs kubectl with these arguments and returns its exit status and output.
     func run(_ arguments: [String], stdin: String? = nil) async throws -> KubectlResult {
-        guard let kubectlPath else { throw KubectlFailure("kubectl is not installed") }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: kubectlPath)
-        process.arguments = ["--kubeconfig", kubeconfig] + arguments
-        let out = Pipe()
-        let err = Pipe()
-        let input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        async let stdoutData = blocking { out.fileHandleForReading.readDataToEndOfFile() }
-        async let stderrData = blocking { err.fileHandleForReading.readDataToEndOfFile() }
-        let (o, e) = await (stdoutData, stderrData)
-        await blocking { process.waitUntilExit() }
-        return KubectlResult(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
-                             stderr: String(decoding: e, as: UTF8.self))
+        try await runKubectl(kubeconfig: kubeconfig, arguments, stdin: stdin)
     }
 
     /// Runs kubectl, records a failure unless it exits 0, and returns stdout.

@@ -91,36 +91,41 @@ struct KubectlCluster: Sendable {
     }
 
     private func run(_ arguments: [String], stdin: String?, terminateAfter: Duration? = nil) async throws -> KubectlResult {
-        guard let kubectlPath else { throw KubectlFailure("kubectl is not installed") }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: kubectlPath)
-        process.arguments = ["--kubeconfig", kubeconfig] + arguments
-        let out = Pipe()
-        let err = Pipe()
-        let input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        let terminator = terminateAfter.map { delay in
-            Task {
-                try await Task.sleep(for: delay)
-                process.terminate()
-            }
-        }
-        defer { terminator?.cancel() }
-        // Read both pipes to the end before waiting, so a large output cannot block the child.
-        // These calls block, so they run on their own threads, never on the cooperative pool
-        // the in-process server needs to answer kubectl.
-        async let stdoutData = blocking { out.fileHandleForReading.readDataToEndOfFile() }
-        async let stderrData = blocking { err.fileHandleForReading.readDataToEndOfFile() }
-        let (o, e) = await (stdoutData, stderrData)
-        await blocking { process.waitUntilExit() }
-        return KubectlResult(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
-                             stderr: String(decoding: e, as: UTF8.self))
+        try await runKubectl(kubeconfig: kubeconfig, arguments, stdin: stdin, terminateAfter: terminateAfter)
     }
+}
+
+/// Runs kubectl with a kubeconfig; stops it after `terminateAfter` when given (for `get -w`).
+func runKubectl(kubeconfig: String, _ arguments: [String], stdin: String? = nil, terminateAfter: Duration? = nil) async throws -> KubectlResult {
+    guard let kubectlPath else { throw KubectlFailure("kubectl is not installed") }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: kubectlPath)
+    process.arguments = ["--kubeconfig", kubeconfig] + arguments
+    let out = Pipe()
+    let err = Pipe()
+    let input = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = input
+    try process.run()
+    if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+    try input.fileHandleForWriting.close()
+    let terminator = terminateAfter.map { delay in
+        Task {
+            try await Task.sleep(for: delay)
+            process.terminate()
+        }
+    }
+    defer { terminator?.cancel() }
+    // Read both pipes to the end before waiting, so a large output cannot block the child.
+    // These calls block, so they run on their own threads, never on the cooperative pool
+    // the in-process server needs to answer kubectl.
+    async let stdoutData = blocking { out.fileHandleForReading.readDataToEndOfFile() }
+    async let stderrData = blocking { err.fileHandleForReading.readDataToEndOfFile() }
+    let (o, e) = await (stdoutData, stderrData)
+    await blocking { process.waitUntilExit() }
+    return KubectlResult(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+                         stderr: String(decoding: e, as: UTF8.self))
 }
 
 /// Runs a blocking call on a dispatch thread and awaits its result.
