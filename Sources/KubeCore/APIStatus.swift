@@ -134,7 +134,7 @@ extension APIError {
         }
         let summary = rendered.count == 1 ? rendered[0] : "[" + rendered.joined(separator: ", ") + "]"
         return APIError(APIStatus(
-            message: "\(kind.kind) \"\(name)\" is invalid: \(summary)", reason: .invalid,
+            message: "\(kind) \"\(name)\" is invalid: \(summary)", reason: .invalid,
             details: StatusDetails(name: name, group: kind.group, kind: kind.kind, causes: causes), code: 422))
     }
 

@@ -51,6 +51,7 @@ struct CustomResourceTests {
             let tooBig = await expectAPIError { _ = try await t.client.create(.widgets, namespace: "default", widget("big", size: 11)) }
             #expect(tooBig?.code == 422)
             #expect(tooBig?.status.details?.causes?.first?.field == "spec.size")
+            #expect(tooBig?.message.hasPrefix("Widget.example.com \"big\" is invalid: spec.size: Invalid value: 11:") == true)
             var badColor = widget("green")
             badColor.json["spec"]?["color"] = "green"
             let unsupported = await expectAPIError { _ = try await t.client.create(.widgets, namespace: "default", badColor) }

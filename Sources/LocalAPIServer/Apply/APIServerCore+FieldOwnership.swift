@@ -79,11 +79,7 @@ extension APIServerCore {
             position += String(scalar).utf8.count
         }
         guard !errors.isEmpty else { return }
-        let rendered = errors.map(\.description)
-        let summary = rendered.count == 1 ? rendered[0] : "[" + rendered.joined(separator: ", ") + "]"
-        throw APIError(APIStatus(
-            message: "\(options).meta.k8s.io \"\" is invalid: \(summary)", reason: .invalid,
-            details: StatusDetails(group: "meta.k8s.io", kind: options, causes: errors.map(\.cause)), code: 422))
+        throw APIError.invalid(GroupKind(group: "meta.k8s.io", kind: options), name: "", errors: errors)
     }
 
     // MARK: Field managers
