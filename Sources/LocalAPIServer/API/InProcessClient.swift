@@ -8,10 +8,14 @@ import KubeCore
 public struct InProcessClient: Sendable {
     public let core: APIServerCore
     public let user: UserInfo
+    /// Sent as the User-Agent, so managedFields name the manager as kube-apiserver's own
+    /// controllers are named.
+    public let userAgent: String
 
-    public init(core: APIServerCore, user: UserInfo = .systemAdmin) {
+    public init(core: APIServerCore, user: UserInfo = .systemAdmin, userAgent: String = "kube-controller-manager/v1.32.0") {
         self.core = core
         self.user = user
+        self.userAgent = userAgent
     }
 
     public func get(_ gvr: GroupVersionResource, namespace: String? = nil, name: String) async throws -> KubeObject {
@@ -85,9 +89,11 @@ public struct InProcessClient: Sendable {
 
     private func request(_ verb: APIVerb, _ gvr: GroupVersionResource, namespace: String? = nil, name: String? = nil,
                          subresource: String? = nil, query: [String: String] = [:], body: KubeObject? = nil) -> ResourceRequest {
-        ResourceRequest(verb: verb, group: gvr.group, version: gvr.version, resource: gvr.resource, namespace: namespace,
-                        name: name, subresource: subresource, query: query, body: body?.value.serialized(),
-                        contentType: body == nil ? nil : "application/json", user: user)
+        var request = ResourceRequest(verb: verb, group: gvr.group, version: gvr.version, resource: gvr.resource, namespace: namespace,
+                                      name: name, subresource: subresource, query: query, body: body?.value.serialized(),
+                                      contentType: body == nil ? nil : "application/json", user: user)
+        request.userAgent = userAgent
+        return request
     }
 
     private func object(_ request: ResourceRequest) async throws -> KubeObject {
