@@ -12,6 +12,10 @@
 //   LocalAPIServer    the local API server: storage, REST, watch, discovery, CRDs, auth
 //   ClusterSimulators garbage collector, namespaces, workloads, Agent Sandbox controller
 //   LocalCluster      the embedded cluster: server + simulators + CRDs + kubeconfig
+//   WorkQueue         the crash-safe work queue and observed-state cache in SQLite
+//   KubeRuntime       informers, controllers, leader election, Events, runtime metrics
+//   Operator          the operator process: configuration, HTTP endpoints, logging, assembly
+//   TestSupport       test-only helpers (a local API server per test); never shipped
 import PackageDescription
 
 let package = Package(
@@ -19,6 +23,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "local-cluster", targets: ["local-cluster"]),
+        .executable(name: "openshell-operator", targets: ["openshell-operator"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -29,6 +34,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // MARK: C shims over the system libraries named by the design
@@ -39,6 +46,10 @@ let package = Package(
         .target(
             name: "CCurl",
             linkerSettings: [.linkedLibrary("curl")]
+        ),
+        .target(
+            name: "CSQLite",
+            linkerSettings: [.linkedLibrary("sqlite3")]
         ),
 
         // MARK: Pure libraries
@@ -101,7 +112,47 @@ let package = Package(
             ]
         ),
 
+        // MARK: The operator
+        .target(
+            name: "WorkQueue",
+            dependencies: [
+                "KubeCore", "CSQLite",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ]
+        ),
+        .target(
+            name: "KubeRuntime",
+            dependencies: [
+                "KubeCore", "KubeClient", "WorkQueue",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "Operator",
+            dependencies: [
+                "KubeCore", "KubeClient", "KubeRuntime", "WorkQueue",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
         // MARK: Executables
+        .executableTarget(
+            name: "openshell-operator",
+            dependencies: [
+                "Operator", "KubeCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "local-cluster",
             dependencies: [
@@ -122,6 +173,11 @@ let package = Package(
         ),
 
         // MARK: Tests
+        .target(
+            name: "TestSupport",
+            dependencies: ["LocalAPIServer", "KubeClient", "KubeCore", "PKI", .product(name: "Logging", package: "swift-log")],
+            path: "Sources/TestSupport"
+        ),
         .testTarget(name: "KubeCoreTests", dependencies: ["KubeCore"]),
         .testTarget(name: "KubeSchemaTests", dependencies: ["KubeSchema"]),
         .testTarget(name: "KubeCELTests", dependencies: ["KubeCEL", "KubeCore"]),
@@ -151,7 +207,24 @@ let package = Package(
         ),
         .testTarget(
             name: "LocalAPIServerTests",
-            dependencies: ["LocalAPIServer", "KubeClient", "KubeCore", "KubeSchema", "PKI", "ClusterSimulators"]
+            dependencies: ["LocalAPIServer", "KubeClient", "KubeCore", "KubeSchema", "PKI", "ClusterSimulators", "TestSupport"]
+        ),
+        .testTarget(name: "WorkQueueTests", dependencies: ["WorkQueue", "KubeCore"]),
+        .testTarget(
+            name: "KubeRuntimeTests",
+            dependencies: [
+                "KubeRuntime", "KubeClient", "KubeCore", "WorkQueue", "LocalAPIServer", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ]
+        ),
+        .testTarget(
+            name: "OperatorTests",
+            dependencies: [
+                "Operator", "KubeRuntime", "KubeClient", "KubeCore", "WorkQueue", "LocalAPIServer", "LocalCluster", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
         ),
     ]
 )

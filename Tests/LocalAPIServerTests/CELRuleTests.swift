@@ -8,6 +8,7 @@ import KubeCore
 @testable import LocalAPIServer
 import KubeSchema
 import Testing
+import TestSupport
 
 private let upstreamCRDFolder = "/work/shared/upstream/agent-sandbox/crds"
 

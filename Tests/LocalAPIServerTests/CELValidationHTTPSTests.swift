@@ -7,6 +7,7 @@ import Foundation
 import KubeClient
 import KubeCore
 import Testing
+import TestSupport
 
 extension GroupVersionResource {
     static let gadgets = GroupVersionResource(group: "example.com", version: "v1", resource: "gadgets")

@@ -5,6 +5,7 @@ import Foundation
 import KubeClient
 import KubeCore
 import Testing
+import TestSupport
 
 @Suite("Custom resources over HTTPS")
 struct CustomResourceTests {

@@ -6,6 +6,7 @@ import KubeCore
 import LocalAPIServer
 import PKI
 import Testing
+import TestSupport
 
 @Suite("Discovery, authentication and events over HTTPS")
 struct DiscoveryAuthTests {

@@ -6,6 +6,7 @@ import KubeClient
 import KubeCore
 import LocalAPIServer
 import Testing
+import TestSupport
 
 @Suite("Fault injection over HTTPS")
 struct FaultInjectionTests {

@@ -5,6 +5,7 @@ import KubeClient
 import KubeCore
 import LocalAPIServer
 import Testing
+import TestSupport
 
 @Suite("Lists and watches over HTTPS")
 struct ListWatchTests {

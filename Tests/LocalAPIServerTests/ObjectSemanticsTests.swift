@@ -5,6 +5,7 @@ import Foundation
 import KubeClient
 import KubeCore
 import Testing
+import TestSupport
 
 @Suite("Object semantics over HTTPS")
 struct ObjectSemanticsTests {

@@ -6,6 +6,7 @@ import Foundation
 import KubeCore
 import LocalAPIServer
 import Testing
+import TestSupport
 
 // MARK: - Test-side encoder
 

@@ -7,6 +7,7 @@ import KubeClient
 import KubeCore
 import LocalAPIServer
 import Testing
+import TestSupport
 
 private let kubectlPath = "/usr/bin/kubectl"
 

@@ -2,6 +2,7 @@
 //! and length-delimited values, packed payloads, and every malformed-input error.
 import LocalAPIServer
 import Testing
+import TestSupport
 
 @Suite("Protobuf wire reader")
 struct ProtobufWireTests {

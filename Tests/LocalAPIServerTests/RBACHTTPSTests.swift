@@ -10,6 +10,7 @@ import LocalAPIServer
 import Logging
 import PKI
 import Testing
+import TestSupport
 
 extension GroupVersionResource {
     fileprivate static let rbacRoles = GroupVersionResource(group: "rbac.authorization.k8s.io", version: "v1", resource: "roles")

@@ -6,6 +6,7 @@ import Foundation
 import KubeCore
 import LocalAPIServer
 import Testing
+import TestSupport
 
 private let alice = UserInfo(name: "alice", groups: ["dev", "system:authenticated"])
 

@@ -6,6 +6,7 @@ import Foundation
 import KubeCore
 import LocalAPIServer
 import Testing
+import TestSupport
 
 /// One operation on the object.
 enum OwnershipOp: Sendable {

@@ -6,6 +6,7 @@ import Foundation
 import KubeCore
 import LocalAPIServer
 import Testing
+import TestSupport
 
 /// `kubectl apply -f` (client-side) of an nginx Deployment, as kube-apiserver
 /// records it for manager `kubectl-client-side-apply`.

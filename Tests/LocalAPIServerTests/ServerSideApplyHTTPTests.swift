@@ -8,6 +8,7 @@ import KubeClient
 import KubeCore
 import LocalAPIServer
 import Testing
+import TestSupport
 
 /// A CRD whose spec has a list-map of ports and a status subresource.
 let gizmoCRD = KubeObject([

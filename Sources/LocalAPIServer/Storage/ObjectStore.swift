@@ -7,23 +7,6 @@ import Foundation
 import KubeCore
 import Synchronization
 
-/// An object's identity within a resource: namespace (empty when cluster-scoped) and name.
-public struct ObjectKey: Sendable, Hashable, Comparable, CustomStringConvertible {
-    public var namespace: String
-    public var name: String
-
-    public init(namespace: String, name: String) {
-        self.namespace = namespace
-        self.name = name
-    }
-
-    public var description: String { namespace.isEmpty ? name : "\(namespace)/\(name)" }
-
-    public static func < (lhs: ObjectKey, rhs: ObjectKey) -> Bool {
-        (lhs.namespace, lhs.name) < (rhs.namespace, rhs.name)
-    }
-}
-
 /// The kinds of change a watch reports.
 public enum WatchEventType: String, Sendable, Codable {
     case added = "ADDED"
