@@ -172,6 +172,15 @@ let package = Package(
             ]
         ),
 
+        .executableTarget(
+            name: "controller-harness",
+            dependencies: [
+                "Operator", "KubeRuntime", "KubeClient", "KubeCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // MARK: Tests
         .target(
             name: "TestSupport",

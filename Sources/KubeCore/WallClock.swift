@@ -33,12 +33,27 @@ public final class ManualWallClock: WallClock {
 
     /// Moves the clock forward by `duration`.
     public func advance(by duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        advance(by: TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18)
+        advance(by: duration.timeInterval)
     }
 
     /// Sets the clock to `date`.
     public func set(_ date: Date) {
         current.withLock { $0 = date }
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, as Foundation's `TimeInterval`.
+    public var timeInterval: TimeInterval {
+        let (seconds, attoseconds) = components
+        return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
+    }
+
+    /// The duration in whole nanoseconds, saturating at `Int64.max`.
+    public var totalNanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        let (product, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        guard !overflow else { return seconds < 0 ? .min : .max }
+        return product.addingReportingOverflow(attoseconds / 1_000_000_000).partialValue
     }
 }

@@ -83,7 +83,7 @@ public final class LocalCluster: Service, Sendable {
         let fm = FileManager.default
         try fm.createDirectory(at: configuration.stateDirectory, withIntermediateDirectories: true)
         let admin = try credentials.clientCredentials(user: "admin", groups: ["system:masters"])
-        let kubeconfig = Kubeconfig.render(server: serverURL, caPEM: credentials.authority.certificate.pem, user: "admin",
+        let kubeconfig = KubeconfigFile.render(server: serverURL, caPEM: credentials.authority.certificate.pem, user: "admin",
                                            credential: .clientCertificate(certificatePEM: admin.certificate.pem, keyPEM: admin.key.pemPKCS8))
         try write(kubeconfig, to: kubeconfigPath)
         try write(credentials.authority.certificate.pem, to: configuration.stateDirectory.appendingPathComponent("ca.crt"))

@@ -113,3 +113,20 @@ public func expectAPIError(_ body: () async throws -> Void, sourceLocation: Sour
     }
 }
 
+
+extension TestServer {
+    /// Writes a kubeconfig for this server authenticating as `user` (in
+    /// `groups`) with a client certificate, and returns its path.
+    public func writeKubeconfig(
+        in directory: URL, user: String = "admin", groups: [String] = ["system:masters"], namespace: String = "default"
+    ) throws -> String {
+        let credentials = try self.credentials.clientCredentials(user: user, groups: groups)
+        let text = KubeconfigFile.render(
+            server: url, caPEM: self.credentials.authority.certificate.pem, user: user,
+            credential: .clientCertificate(certificatePEM: credentials.certificate.pem, keyPEM: credentials.key.pemPKCS8),
+            namespace: namespace)
+        let path = directory.appendingPathComponent("kubeconfig-\(user)").path
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+}

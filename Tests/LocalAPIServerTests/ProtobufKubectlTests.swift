@@ -20,7 +20,7 @@ struct Kubectl: Sendable {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("kubectl-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let admin = try server.credentials.clientCredentials(user: "admin", groups: ["system:masters"])
-        let config = Kubeconfig.render(
+        let config = KubeconfigFile.render(
             server: server.url, caPEM: server.credentials.authority.certificate.pem, user: "admin",
             credential: .clientCertificate(certificatePEM: admin.certificate.pem, keyPEM: admin.key.pemPKCS8))
         kubeconfig = directory.appendingPathComponent("kubeconfig")

@@ -53,7 +53,7 @@ struct RBACKubectlCluster: Sendable {
     }
 
     private func kubectl(user: String, credential: Kubeconfig.Credential) async throws -> KubectlUser {
-        let text = Kubeconfig.render(server: await cluster.server.httpsURL(), caPEM: cluster.credentials.authority.certificate.pem,
+        let text = KubeconfigFile.render(server: await cluster.server.httpsURL(), caPEM: cluster.credentials.authority.certificate.pem,
                                      user: user, credential: credential)
         let path = state.appendingPathComponent("kubeconfig-\(user)")
         try Data(text.utf8).write(to: path, options: .atomic)

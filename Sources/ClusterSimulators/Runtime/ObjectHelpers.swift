@@ -119,14 +119,7 @@ enum RawConditions {
 
 enum NameHashing {
     /// 32-bit FNV-1a of the UTF-8 bytes.
-    static func fnv1a32(_ text: String) -> UInt32 {
-        var hash: UInt32 = 0x811C_9DC5
-        for byte in text.utf8 {
-            hash ^= UInt32(byte)
-            hash = hash &* 0x0100_0193
-        }
-        return hash
-    }
+    static func fnv1a32(_ text: String) -> UInt32 { FNV1a.hash32(text) }
 
     /// `fnv1a32` as eight lower-case hex digits (the Agent Sandbox name hash).
     static func hex8(_ text: String) -> String {

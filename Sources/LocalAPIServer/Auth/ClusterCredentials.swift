@@ -37,7 +37,7 @@ public struct ClusterCredentials: Sendable {
 }
 
 /// Writes kubeconfig files.
-public enum Kubeconfig {
+public enum KubeconfigFile {
     /// How a kubeconfig user authenticates.
     public enum Credential: Sendable {
         case clientCertificate(certificatePEM: String, keyPEM: String)

@@ -1,0 +1,177 @@
+//! OperatorProcess: the assembly of one operator process — client, work
+//! queue, Event recorder, shared informers, the controllers, leader election
+//! and the HTTP endpoints — run as one ServiceGroup that shuts down cleanly
+//! on SIGTERM/SIGINT.
+import Foundation
+import KubeClient
+import KubeCore
+import KubeRuntime
+import Logging
+import CoreMetrics
+import Prometheus
+import ServiceLifecycle
+import WorkQueue
+
+/// Everything a controller's set-up may use.
+public struct OperatorContext: Sendable {
+    public let configuration: OperatorConfiguration
+    public let client: RESTClient
+    /// The namespace the operator runs in (service account or kubeconfig context).
+    public let namespace: String
+    public let informers: SharedInformers
+    public let queue: PersistentWorkQueue
+    public let events: EventRecorder
+    public let scrubber: SecretScrubber
+    public let clock: any WallClock
+    public let logger: Logger
+    public let metricsFactory: any MetricsFactory
+
+    /// A controller configuration with the process's defaults.
+    public func controllerConfiguration(name: String) -> ControllerConfiguration {
+        ControllerConfiguration(
+            name: name, maxConcurrentReconciles: configuration.maxConcurrentReconciles,
+            startupSweepWindow: configuration.startupSweepWindow)
+    }
+
+    /// An informer configuration for `resource` scoped to the watched namespace.
+    public func informerConfiguration(for resource: GroupVersionResource, labelSelector: String? = nil) -> InformerConfiguration {
+        InformerConfiguration(resource: resource, namespace: configuration.watchNamespace, labelSelector: labelSelector)
+    }
+}
+
+/// Builds the controllers of one reconciler: asks the shared informers for
+/// what it watches and wires owned and related objects to its keys.
+public protocol ControllerSetup: Sendable {
+    func makeControllers(in context: OperatorContext) throws -> [Controller]
+}
+
+/// One operator process.
+public final class OperatorProcess: Sendable {
+    public let configuration: OperatorConfiguration
+    private let setups: [any ControllerSetup]
+    private let logger: Logger
+    private let clock: any WallClock
+    private let registry: PrometheusCollectorRegistry
+    private let endpoint = Locked<(host: String, port: Int)?>(nil)
+
+    /// - Parameters:
+    ///   - registry: where metrics are collected and served from `/metrics`.
+    public init(
+        configuration: OperatorConfiguration, setups: [any ControllerSetup], logger: Logger,
+        clock: any WallClock = SystemWallClock(), registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
+    ) {
+        self.configuration = configuration
+        self.setups = setups
+        self.logger = logger
+        self.clock = clock
+        self.registry = registry
+    }
+
+    /// Runs until SIGTERM/SIGINT (graceful, bounded by `shutdownTimeout`),
+    /// cancellation, or a fatal error such as lost leadership.
+    public func run() async throws {
+        let metricsFactory = PrometheusMetricsFactory(registry: registry)
+        let resolved = try ClientConfiguration.load(kubeconfig: configuration.kubeconfig, context: configuration.context)
+        let client = try RESTClient(
+            configuration: resolved.configuration, logger: logger.with(label: "kube-client"),
+            metricsFactory: metricsFactory)
+        let queue = try PersistentWorkQueue.open(
+            path: configuration.databasePath, clock: clock, logger: logger.with(label: "workqueue"),
+            metricsFactory: metricsFactory)
+        let scrubber = SecretScrubber()
+        let identity = configuration.leaderElection?.identity ?? LeaderElectionConfiguration.defaultIdentity()
+        let events = EventRecorder(
+            client: client, reportingController: "openshell.ai/openshell-operator", reportingInstance: identity,
+            scrubber: scrubber, clock: clock, logger: logger.with(label: "events"), metricsFactory: metricsFactory)
+        let informers = SharedInformers(client: client, logger: logger.with(label: "informers"))
+        let context = OperatorContext(
+            configuration: configuration, client: client, namespace: resolved.namespace, informers: informers,
+            queue: queue, events: events, scrubber: scrubber, clock: clock, logger: logger,
+            metricsFactory: metricsFactory)
+        let controllers = try setups.flatMap { try $0.makeControllers(in: context) }
+
+        let health = HealthChecks()
+        health.addLiveness("ping") { nil }
+        health.addReadiness("informers-synced") { informers.hasSynced ? nil : "caches have not synced yet" }
+        health.addReadiness("work-queue") {
+            do {
+                try queue.checkWritable()
+                return nil
+            } catch {
+                return "\(error)"
+            }
+        }
+        let http = OperatorHTTPServer(
+            host: configuration.httpHost, port: configuration.httpPort, registry: registry, health: health,
+            logger: logger.with(label: "http")) { [endpoint] host, port in
+                endpoint.withLock { $0 = (host, port) }
+            }
+
+        var election: LeaderElector?
+        if let settings = configuration.leaderElection {
+            election = try LeaderElector(
+                client: client,
+                configuration: LeaderElectionConfiguration(
+                    namespace: settings.namespace ?? resolved.namespace, name: settings.name, identity: identity,
+                    leaseDuration: settings.leaseDuration, renewDeadline: settings.renewDeadline,
+                    retryPeriod: settings.retryPeriod),
+                clock: clock, logger: logger.with(label: "leader-election"), metricsFactory: metricsFactory)
+        }
+        let supervisor = ControllerSupervisor(controllers: controllers, election: election, logger: logger)
+
+        logger.info("starting", metadata: [
+            "version": "\(OperatorVersion.current)", "server": "\(resolved.configuration.server)",
+            "database": "\(configuration.databasePath)", "controllers": "\(controllers.map(\.configuration.name))",
+            "leaderElection": "\(election != nil)",
+        ])
+        // Shut down in reverse: controllers (and the lease) first, the HTTP endpoints last.
+        let group = ServiceGroup(configuration: .init(
+            services: [
+                .init(service: http), .init(service: events), .init(service: informers), .init(service: supervisor),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        try await group.run()
+        client.transport.shutdown()
+    }
+
+    /// The address the HTTP endpoints listen on, once they do.
+    public var httpEndpoint: (host: String, port: Int)? { endpoint.withLock { $0 } }
+}
+
+/// Runs the controllers, under leader election when configured. Losing the
+/// lease ends the process (controller-runtime does the same): a restarted
+/// process rejoins as a standby with fresh state.
+struct ControllerSupervisor: Service {
+    let controllers: [Controller]
+    let election: LeaderElector?
+    let logger: Logger
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            if let election {
+                try await election.run { try await runControllers() }
+            } else {
+                try await runControllers()
+            }
+        }
+    }
+
+    private func runControllers() async throws {
+        try await withThrowingDiscardingTaskGroup { group in
+            for controller in controllers {
+                group.addTask { try await controller.run() }
+            }
+        }
+    }
+}
+
+extension Logger {
+        /// A logger for a part of the process, made by the bootstrapped logging
+    /// system, at this logger's level.
+    func with(label: String) -> Logger {
+        var logger = Logger(label: label)
+        logger.logLevel = logLevel
+        return logger
+    }
+}
