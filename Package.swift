@@ -24,6 +24,7 @@ let package = Package(
     products: [
         .executable(name: "local-cluster", targets: ["local-cluster"]),
         .executable(name: "openshell-operator", targets: ["openshell-operator"]),
+        .executable(name: "operator-bench", targets: ["operator-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -119,8 +120,12 @@ let package = Package(
                 "KubeCore", "CSQLite",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
-            ]
+            ],
+            plugins: ["EmbedMigrations"]
         ),
+        // migrations/*.sql → a generated Swift file in WorkQueue, so the binary carries its schema.
+        .plugin(name: "EmbedMigrations", capability: .buildTool(), dependencies: ["embed-migrations"]),
+        .executableTarget(name: "embed-migrations"),
         .target(
             name: "KubeRuntime",
             dependencies: [
@@ -180,6 +185,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .executableTarget(
+            name: "operator-bench",
+            dependencies: [
+                "WorkQueue", "KubeCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
 
         // MARK: Tests
         .target(
@@ -218,7 +231,15 @@ let package = Package(
             name: "LocalAPIServerTests",
             dependencies: ["LocalAPIServer", "KubeClient", "KubeCore", "KubeSchema", "PKI", "ClusterSimulators", "TestSupport"]
         ),
-        .testTarget(name: "WorkQueueTests", dependencies: ["WorkQueue", "KubeCore"]),
+        .testTarget(
+            name: "WorkQueueTests",
+            dependencies: [
+                "WorkQueue", "KubeCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
         .testTarget(
             name: "KubeRuntimeTests",
             dependencies: [
