@@ -12,6 +12,12 @@ public struct ClientConfiguration: Sendable {
     /// `Authorization` header. Asked before every request, so a provider may
     /// re-read a rotated token file.
     public var bearerToken: (any BearerTokenProvider)?
+    /// Supplies a client certificate per request that replaces
+    /// `tls.clientCertificatePEM`/`clientKeyPEM` (an exec credential plugin
+    /// that returns certificates); `nil` uses `tls` only. libcurl does not
+    /// reuse a connection made with a different client certificate, so a
+    /// rotated certificate takes effect on the next request.
+    public var clientCertificate: (any ClientCertificateProvider)?
     /// The `User-Agent` header.
     public var userAgent: String
     /// The limit on a whole buffered exchange (`send`) when the request sets none.
@@ -34,6 +40,7 @@ public struct ClientConfiguration: Sendable {
     ///   - server: the base URL, e.g. `https://127.0.0.1:6443`.
     ///   - tls: trust, client certificate and server name options (defaults: system trust, verification on).
     ///   - bearerToken: the token provider, if any.
+    ///   - clientCertificate: the dynamic client certificate provider, if any.
     ///   - userAgent: defaults to ``defaultUserAgent``.
     ///   - requestTimeout: defaults to 30 s.
     ///   - connectTimeout: defaults to 30 s (client-go's dial timeout).
@@ -44,6 +51,7 @@ public struct ClientConfiguration: Sendable {
         server: String,
         tls: TLSOptions = TLSOptions(),
         bearerToken: (any BearerTokenProvider)? = nil,
+        clientCertificate: (any ClientCertificateProvider)? = nil,
         userAgent: String = ClientConfiguration.defaultUserAgent,
         requestTimeout: Duration = .seconds(30),
         connectTimeout: Duration = .seconds(30),
@@ -54,6 +62,7 @@ public struct ClientConfiguration: Sendable {
         self.server = server
         self.tls = tls
         self.bearerToken = bearerToken
+        self.clientCertificate = clientCertificate
         self.userAgent = userAgent
         self.requestTimeout = requestTimeout
         self.connectTimeout = connectTimeout
@@ -102,8 +111,51 @@ public struct TLSOptions: Sendable, Hashable {
 ///
 /// Implementations must never log or print the token they return.
 public protocol BearerTokenProvider: Sendable {
-    /// The token to send as `Authorization: Bearer <token>`.
+    /// The token to send as `Authorization: Bearer <token>`. An empty token
+    /// sends no `Authorization` header.
     func token() async throws -> String
+
+    /// Called when the server answered 401 Unauthorized to a request made
+    /// with the current credential. A provider that can fetch a fresh one
+    /// drops what it cached and returns `true`; the client then retries the
+    /// request once. The default does nothing and returns `false` (no retry).
+    @discardableResult
+    func invalidate() -> Bool
+}
+
+extension BearerTokenProvider {
+    @discardableResult
+    public func invalidate() -> Bool { false }
+}
+
+/// A PEM client certificate and its key. Its description never shows the key.
+public struct ClientCertificate: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible {
+    public var certificatePEM: Data
+    public var keyPEM: Data
+
+    public init(certificatePEM: Data, keyPEM: Data) {
+        self.certificatePEM = certificatePEM
+        self.keyPEM = keyPEM
+    }
+
+    public var description: String { "ClientCertificate(<redacted>)" }
+    public var debugDescription: String { description }
+}
+
+/// A source of client certificates, asked once per request (for example an
+/// exec credential plugin that returns `clientCertificateData`).
+public protocol ClientCertificateProvider: Sendable {
+    /// The certificate to present, or `nil` for the transport's static `tls` settings.
+    func clientCertificate() async throws -> ClientCertificate?
+
+    /// As `BearerTokenProvider.invalidate()`.
+    @discardableResult
+    func invalidate() -> Bool
+}
+
+extension ClientCertificateProvider {
+    @discardableResult
+    public func invalidate() -> Bool { false }
 }
 
 /// A fixed bearer token. Its description never shows the token.

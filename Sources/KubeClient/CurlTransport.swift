@@ -112,7 +112,12 @@ public final class CurlTransport: Sendable {
             guard HeaderValidation.isValid(HTTPHeader(name: "Authorization", value: token)) else {
                 throw TransportError(kind: .invalidRequest, message: "\(request.method) \(url): the bearer token contains a line break")
             }
-            lines.append("Authorization: Bearer \(token)")
+            if !token.isEmpty { lines.append("Authorization: Bearer \(token)") }
+        }
+        var settings = self.settings
+        if let provider = configuration.clientCertificate, let certificate = try await provider.clientCertificate() {
+            settings.tls.clientCertificatePEM = certificate.certificatePEM
+            settings.tls.clientKeyPEM = certificate.keyPEM
         }
         return PreparedRequest(
             id: id, method: request.method, url: url, headerLines: lines, body: request.body,

@@ -1,6 +1,8 @@
 //! `RESTClient`: the Kubernetes REST verbs over `CurlTransport`: GET, LIST,
 //! CREATE, UPDATE, PATCH, DELETE, DELETE collection and WATCH, on objects as
-//! `KubeObject`; failures as `APIError`; `Warning` headers to the logger.
+//! `KubeObject`; failures as `APIError`; `Warning` headers to the logger;
+//! one retry after a 401 when the credential provider can refresh; request
+//! metrics.
 import Foundation
 import KubeCore
 import Logging
@@ -48,17 +50,32 @@ public struct RESTClient: Sendable {
     /// Receives server warnings (at `.warning`) and retries (at `.debug`).
     /// Credentials are never logged.
     public let logger: Logger
+    /// Request, latency and retry metrics.
+    public let metrics: ClientMetrics
+    /// The `host` label of the metrics.
+    private let host: String
 
     /// A client over its own transport for `configuration`.
-    public init(configuration: ClientConfiguration, retryPolicy: RetryPolicy = .default, logger: Logger = Logger(label: "kube-client")) throws {
-        self.init(transport: try CurlTransport(configuration: configuration), retryPolicy: retryPolicy, logger: logger)
+    /// - Parameter metrics: defaults to the process-wide `MetricsSystem.factory`.
+    public init(
+        configuration: ClientConfiguration, retryPolicy: RetryPolicy = .default, logger: Logger = Logger(label: "kube-client"),
+        metrics: ClientMetrics = ClientMetrics()
+    ) throws {
+        self.init(
+            transport: try CurlTransport(configuration: configuration), retryPolicy: retryPolicy, logger: logger, metrics: metrics)
     }
 
     /// A client sharing `transport` (and its connection pool).
-    public init(transport: CurlTransport, retryPolicy: RetryPolicy = .default, logger: Logger = Logger(label: "kube-client")) {
+    /// - Parameter metrics: defaults to the process-wide `MetricsSystem.factory`.
+    public init(
+        transport: CurlTransport, retryPolicy: RetryPolicy = .default, logger: Logger = Logger(label: "kube-client"),
+        metrics: ClientMetrics = ClientMetrics()
+    ) {
         self.transport = transport
         self.retryPolicy = retryPolicy
         self.logger = logger
+        self.metrics = metrics
+        self.host = ClientMetrics.hostLabel(server: transport.configuration.server)
     }
 
     // MARK: Raw requests
@@ -178,7 +195,12 @@ public struct RESTClient: Sendable {
         let request = TransportRequest(
             method: .get, path: location.path, query: options.queryItems, headers: ["Accept": "application/json"],
             timeout: options.timeoutSeconds.map { .seconds($0 + 5) }, idleTimeout: idleTimeout)
-        let response = try await transport.stream(request)
+        var response = try await streamAttempt(request)
+        if response.status == 401, invalidateCredentials() {
+            logger.debug("retrying the watch after 401 with refreshed credentials", metadata: ["path": "\(location.path)"])
+            _ = try? await response.collectBody()
+            response = try await streamAttempt(request)
+        }
         logWarnings(response.head, method: .get, path: location.path)
         guard response.head.isSuccess else {
             let body = try await response.collectBody()
@@ -248,23 +270,35 @@ public struct RESTClient: Sendable {
         let request = TransportRequest(method: method, path: path, query: query, headers: headers, body: body, timeout: timeout)
 
         var retries = 0
+        var refreshedCredentials = false
         while true {
             let response: TransportResponse
+            let started = ContinuousClock.now
             do {
                 response = try await transport.send(request)
             } catch let error as TransportError {
+                metrics.attempt(code: ClientMetrics.errorCode, method: method, host: host, duration: ContinuousClock.now - started)
                 guard let delay = retryPolicy.delay(retriesSoFar: retries, method: method, outcome: .transportError(error)) else {
                     throw error
                 }
                 logger.debug("retrying after transport error", metadata: ["method": "\(method)", "path": "\(path)", "error": "\(error)"])
+                metrics.retry(code: ClientMetrics.errorCode, method: method, host: host)
                 retries += 1
                 try await Task.sleep(for: delay)
                 continue
             }
+            metrics.attempt(code: String(response.status), method: method, host: host, duration: ContinuousClock.now - started)
             logWarnings(response.head, method: method, path: path)
             if response.head.isSuccess { return response }
+            if response.status == 401, !refreshedCredentials, invalidateCredentials() {
+                logger.debug("retrying after 401 with refreshed credentials", metadata: ["method": "\(method)", "path": "\(path)"])
+                metrics.retry(code: "401", method: method, host: host)
+                refreshedCredentials = true
+                continue
+            }
             if let delay = retryPolicy.delay(retriesSoFar: retries, method: method, outcome: .response(status: response.status, headers: response.headers)) {
                 logger.debug("retrying after HTTP \(response.status)", metadata: ["method": "\(method)", "path": "\(path)", "delay": "\(delay)"])
+                metrics.retry(code: String(response.status), method: method, host: host)
                 retries += 1
                 try await Task.sleep(for: delay)
                 continue
@@ -273,6 +307,29 @@ public struct RESTClient: Sendable {
                 status: response.status, headers: response.headers, body: response.body, method: method,
                 resource: resource, name: name)
         }
+    }
+
+    /// Opens a stream and records the attempt (until the head arrived).
+    private func streamAttempt(_ request: TransportRequest) async throws -> TransportStreamResponse {
+        let started = ContinuousClock.now
+        do {
+            let response = try await transport.stream(request)
+            metrics.attempt(code: String(response.status), method: request.method, host: host, duration: ContinuousClock.now - started)
+            return response
+        } catch let error as TransportError {
+            metrics.attempt(code: ClientMetrics.errorCode, method: request.method, host: host, duration: ContinuousClock.now - started)
+            throw error
+        }
+    }
+
+    /// After a 401: asks the credential providers to drop what they cached.
+    /// Returns whether a retry may present a different credential.
+    private func invalidateCredentials() -> Bool {
+        let configuration = transport.configuration
+        let token = configuration.bearerToken?.invalidate() ?? false
+        // The same object may provide both; asking twice is harmless.
+        let certificate = configuration.clientCertificate?.invalidate() ?? false
+        return token || certificate
     }
 
     private func logWarnings(_ head: ResponseHead, method: HTTPMethod, path: String) {
