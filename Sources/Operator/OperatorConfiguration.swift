@@ -15,10 +15,13 @@ public struct OperatorConfiguration: Sendable {
     /// The SQLite work-queue file. Local to this pod (an `emptyDir` or a
     /// ReadWriteOnce volume), never shared; deleting it is safe.
     public var databasePath: String
-    /// Where `/metrics`, `/healthz` and `/readyz` are served (`host:port`;
-    /// port 0 picks a free one).
-    public var httpHost: String
-    public var httpPort: Int
+    /// Where `/metrics` is served (controller-runtime's `:8080`; port 0 picks
+    /// a free one); `nil` serves no metrics.
+    public var metricsAddress: ListenAddress?
+    /// Where `/healthz` and `/readyz` are served (controller-runtime's `:8081`);
+    /// `nil` serves no probes. The same address as `metricsAddress` serves all
+    /// three from one listener.
+    public var probeAddress: ListenAddress?
     /// Leader election; `nil` runs the controllers without it (one replica only).
     public var leaderElection: LeaderElectionSettings?
     /// Reconciles of one controller that may run at once.
@@ -30,8 +33,8 @@ public struct OperatorConfiguration: Sendable {
 
     public init(
         kubeconfig: String? = nil, context: String? = nil, watchNamespace: String? = nil,
-        databasePath: String = "/var/lib/openshell-operator/queue.db", httpHost: String = "0.0.0.0",
-        httpPort: Int = 8080, leaderElection: LeaderElectionSettings? = LeaderElectionSettings(),
+        databasePath: String = "/var/lib/openshell-operator/queue.db",
+        metricsAddress: ListenAddress? = .defaultMetrics, probeAddress: ListenAddress? = .defaultProbes, leaderElection: LeaderElectionSettings? = LeaderElectionSettings(),
         maxConcurrentReconciles: Int = 4, startupSweepWindow: Duration = .seconds(600),
         shutdownTimeout: Duration = .seconds(30)
     ) {
@@ -39,8 +42,8 @@ public struct OperatorConfiguration: Sendable {
         self.context = context
         self.watchNamespace = watchNamespace
         self.databasePath = databasePath
-        self.httpHost = httpHost
-        self.httpPort = httpPort
+        self.metricsAddress = metricsAddress
+        self.probeAddress = probeAddress
         self.leaderElection = leaderElection
         self.maxConcurrentReconciles = maxConcurrentReconciles
         self.startupSweepWindow = startupSweepWindow

@@ -52,17 +52,21 @@ public final class OperatorProcess: Sendable {
     private let logger: Logger
     private let clock: any WallClock
     private let registry: PrometheusCollectorRegistry
-    private let endpoint = Locked<(host: String, port: Int)?>(nil)
+    private let scrubber: SecretScrubber
 
     /// - Parameters:
+    ///   - scrubber: the process's registry of secret values, shared with the
+    ///     log handlers so that no log line, Event or status carries one.
     ///   - registry: where metrics are collected and served from `/metrics`.
     public init(
         configuration: OperatorConfiguration, setups: [any ControllerSetup], logger: Logger,
-        clock: any WallClock = SystemWallClock(), registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
+        scrubber: SecretScrubber = SecretScrubber(), clock: any WallClock = SystemWallClock(),
+        registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
     ) {
         self.configuration = configuration
         self.setups = setups
         self.logger = logger
+        self.scrubber = scrubber
         self.clock = clock
         self.registry = registry
     }
@@ -74,15 +78,14 @@ public final class OperatorProcess: Sendable {
         let resolved = try ClientConfiguration.load(kubeconfig: configuration.kubeconfig, context: configuration.context)
         let client = try RESTClient(
             configuration: resolved.configuration, logger: logger.with(label: "kube-client"),
-            metricsFactory: metricsFactory)
+            metrics: ClientMetrics(factory: metricsFactory))
         let queue = try PersistentWorkQueue.open(
             path: configuration.databasePath, clock: clock, logger: logger.with(label: "workqueue"),
-            metricsFactory: metricsFactory)
-        let scrubber = SecretScrubber()
+            metrics: metricsFactory)
         let identity = configuration.leaderElection?.identity ?? LeaderElectionConfiguration.defaultIdentity()
         let events = EventRecorder(
             client: client, reportingController: "openshell.ai/openshell-operator", reportingInstance: identity,
-            scrubber: scrubber, clock: clock, logger: logger.with(label: "events"), metricsFactory: metricsFactory)
+            scrubber: scrubber, clock: clock, logger: logger.with(label: "events"), metrics: metricsFactory)
         let informers = SharedInformers(client: client, logger: logger.with(label: "informers"))
         let context = OperatorContext(
             configuration: configuration, client: client, namespace: resolved.namespace, informers: informers,
@@ -90,22 +93,14 @@ public final class OperatorProcess: Sendable {
             metricsFactory: metricsFactory)
         let controllers = try setups.flatMap { try $0.makeControllers(in: context) }
 
-        let health = HealthChecks()
-        health.addLiveness("ping") { nil }
-        health.addReadiness("informers-synced") { informers.hasSynced ? nil : "caches have not synced yet" }
-        health.addReadiness("work-queue") {
-            do {
-                try queue.checkWritable()
-                return nil
-            } catch {
-                return "\(error)"
-            }
+        let healthz = HealthChecks(endpoint: "healthz")
+        healthz.add("ping") {}
+        let readyz = HealthChecks(endpoint: "readyz")
+        readyz.add("informers-synced") {
+            guard informers.hasSynced else { throw HealthCheckFailure("caches have not synced yet") }
         }
-        let http = OperatorHTTPServer(
-            host: configuration.httpHost, port: configuration.httpPort, registry: registry, health: health,
-            logger: logger.with(label: "http")) { [endpoint] host, port in
-                endpoint.withLock { $0 = (host, port) }
-            }
+        readyz.add("work-queue") { try queue.checkWritable() }
+        let servers = httpServers(healthz: healthz, readyz: readyz)
 
         var election: LeaderElector?
         if let settings = configuration.leaderElection {
@@ -115,19 +110,19 @@ public final class OperatorProcess: Sendable {
                     namespace: settings.namespace ?? resolved.namespace, name: settings.name, identity: identity,
                     leaseDuration: settings.leaseDuration, renewDeadline: settings.renewDeadline,
                     retryPeriod: settings.retryPeriod),
-                clock: clock, logger: logger.with(label: "leader-election"), metricsFactory: metricsFactory)
+                clock: clock, logger: logger.with(label: "leader-election"), metrics: metricsFactory)
         }
         let supervisor = ControllerSupervisor(controllers: controllers, election: election, logger: logger)
 
         logger.info("starting", metadata: [
-            "version": "\(OperatorVersion.current)", "server": "\(resolved.configuration.server)",
+            "version": "\(OperatorVersion.current)", "cluster": "\(resolved.source)",
             "database": "\(configuration.databasePath)", "controllers": "\(controllers.map(\.configuration.name))",
             "leaderElection": "\(election != nil)",
         ])
         // Shut down in reverse: controllers (and the lease) first, the HTTP endpoints last.
         let group = ServiceGroup(configuration: .init(
-            services: [
-                .init(service: http), .init(service: events), .init(service: informers), .init(service: supervisor),
+            services: servers.map { .init(service: $0) } + [
+                .init(service: events), .init(service: informers), .init(service: supervisor),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
@@ -135,8 +130,26 @@ public final class OperatorProcess: Sendable {
         client.transport.shutdown()
     }
 
-    /// The address the HTTP endpoints listen on, once they do.
-    public var httpEndpoint: (host: String, port: Int)? { endpoint.withLock { $0 } }
+    /// One listener for metrics and one for probes, or one for all when the
+    /// addresses are the same.
+    private func httpServers(healthz: HealthChecks, readyz: HealthChecks) -> [OperatorHTTPServer] {
+        let logger = logger.with(label: "http")
+        switch (configuration.metricsAddress, configuration.probeAddress) {
+        case (let metrics?, let probes?) where metrics == probes:
+            return [OperatorHTTPServer(address: metrics, metrics: registry, healthz: healthz, readyz: readyz, logger: logger)]
+        case (let metrics, let probes):
+            return [
+                metrics.map { OperatorHTTPServer(address: $0, metrics: registry, logger: logger) },
+                probes.map { OperatorHTTPServer(address: $0, healthz: healthz, readyz: readyz, logger: logger) },
+            ].compactMap { $0 }
+        }
+    }
+}
+
+/// A failed health check's reason.
+struct HealthCheckFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }
 
 /// Runs the controllers, under leader election when configured. Losing the

@@ -402,6 +402,14 @@ public final class PersistentWorkQueue: Sendable {
         return result
     }
 
+    /// Drops the observed state of `key` (an object deleted while the operator
+    /// was down, once its clean-up ran). Queued work for the key is left alone.
+    public func forgetObserved(controller: String, key: ObjectKey) throws {
+        _ = try withDatabase("forgetObserved") { db, _ in
+            try db.run("DELETE FROM observed WHERE controller = ? AND object_key = ?", [.text(controller), .text(key.description)])
+        }
+    }
+
     /// Every key of `controller` with a row: waiting (due or scheduled) or claimed.
     public func pendingKeys(controller: String) throws -> Set<ObjectKey> {
         let texts = try withDatabase("pendingKeys") { db, _ in

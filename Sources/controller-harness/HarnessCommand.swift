@@ -56,12 +56,17 @@ struct HarnessCommand: AsyncParsableCommand {
     var logLevel = "info"
 
     func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        let scrubber = SecretScrubber()
+        LoggingSystem.bootstrap(LogFormat.logfmt.handlerFactory(scrubber: scrubber, level: level))
         var logger = Logger(label: "controller-harness")
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-        let parts = httpAddress.split(separator: ":")
+        logger.logLevel = level
+        guard let address = try ListenAddress.parse(httpAddress) else {
+            throw ValidationError("--http-address must be host:port")
+        }
         let configuration = OperatorConfiguration(
             kubeconfig: kubeconfig, watchNamespace: namespace, databasePath: database,
-            httpHost: parts.first.map(String.init) ?? "127.0.0.1", httpPort: parts.last.flatMap { Int($0) } ?? 0,
+            metricsAddress: address, probeAddress: address,
             leaderElection: leaderElect
                 ? LeaderElectionSettings(
                     namespace: namespace, name: "controller-harness", identity: identity,
@@ -71,7 +76,7 @@ struct HarnessCommand: AsyncParsableCommand {
             maxConcurrentReconciles: maxConcurrentReconciles,
             startupSweepWindow: .milliseconds(Int(sweepWindow * 1000)))
         let setup = EchoSetup(journal: try Journal(path: journal), journalEveryReconcile: journalEveryReconcile)
-        try await OperatorProcess(configuration: configuration, setups: [setup], logger: logger).run()
+        try await OperatorProcess(configuration: configuration, setups: [setup], logger: logger, scrubber: scrubber).run()
     }
 }
 

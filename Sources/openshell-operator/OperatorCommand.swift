@@ -3,6 +3,8 @@
 import ArgumentParser
 import Foundation
 import Logging
+import KubeCore
+import KubeRuntime
 import Operator
 
 @main
@@ -32,16 +34,11 @@ struct LoggingOptions: ParsableArguments {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
-    func bootstrap() -> Logger {
-        let format = logFormat
-        let level = logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = format.makeHandler(label: label)
-            handler.logLevel = level
-            return handler
-        }
+    /// Sends every log line through the chosen format, scrubbed of `scrubber`'s secrets.
+    func bootstrap(scrubber: SecretScrubber) -> Logger {
+        LoggingSystem.bootstrap(logFormat.handlerFactory(scrubber: scrubber, level: logLevel))
         var logger = Logger(label: "openshell-operator")
-        logger.logLevel = level
+        logger.logLevel = logLevel
         return logger
     }
 }
@@ -61,8 +58,11 @@ struct Run: AsyncParsableCommand {
     @Option(help: "The SQLite work-queue file (local to this pod; deleting it is safe).")
     var database = "/var/lib/openshell-operator/queue.db"
 
-    @Option(help: "Address for /metrics, /healthz and /readyz, as host:port.")
-    var httpAddress = "0.0.0.0:8080"
+    @Option(help: "Address for /metrics, as host:port (port 0 picks a free port; \"0\" serves none).")
+    var metricsBindAddress = ListenAddress.defaultMetrics.description
+
+    @Option(help: "Address for /healthz and /readyz, as host:port (\"0\" serves none). The metrics address serves all three.")
+    var healthProbeBindAddress = ListenAddress.defaultProbes.description
 
     @Flag(inversion: .prefixedNo, help: "Elect a leader among replicas through a Lease.")
     var leaderElect = true
@@ -77,8 +77,10 @@ struct Run: AsyncParsableCommand {
     var maxConcurrentReconciles = 4
 
     func validate() throws {
-        guard HostPort(httpAddress) != nil else {
-            throw ValidationError("--http-address must be host:port, e.g. 0.0.0.0:8080 or 127.0.0.1:0")
+        for (flag, value) in [("--metrics-bind-address", metricsBindAddress), ("--health-probe-bind-address", healthProbeBindAddress)] {
+            guard (try? ListenAddress.parse(value)) != nil else {
+                throw ValidationError("\(flag) must be host:port or :port, e.g. 0.0.0.0:8080; got \(value.goQuoted)")
+            }
         }
         guard maxConcurrentReconciles >= 1 else {
             throw ValidationError("--max-concurrent-reconciles must be at least 1")
@@ -86,30 +88,17 @@ struct Run: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let logger = logging.bootstrap()
-        guard let address = HostPort(httpAddress) else { throw ValidationError("--http-address must be host:port") }
+        let scrubber = SecretScrubber()
+        let logger = logging.bootstrap(scrubber: scrubber)
+        let metricsAddress = try ListenAddress.parse(metricsBindAddress)
+        let probeAddress = try ListenAddress.parse(healthProbeBindAddress)
         let configuration = OperatorConfiguration(
             kubeconfig: cluster.kubeconfig, context: cluster.context, watchNamespace: namespace,
-            databasePath: database, httpHost: address.host, httpPort: address.port,
+            databasePath: database, metricsAddress: metricsAddress, probeAddress: probeAddress,
             leaderElection: leaderElect
                 ? LeaderElectionSettings(namespace: leaderElectionNamespace, name: leaderElectionID) : nil,
             maxConcurrentReconciles: maxConcurrentReconciles)
-        let process = OperatorProcess(configuration: configuration, setups: [], logger: logger)
+        let process = OperatorProcess(configuration: configuration, setups: [], logger: logger, scrubber: scrubber)
         try await process.run()
-    }
-}
-
-/// `host:port`, with IPv6 hosts in brackets.
-struct HostPort {
-    var host: String
-    var port: Int
-
-    init?(_ text: String) {
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
-              (0...65535).contains(port) else { return nil }
-        var host = String(text[..<colon])
-        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        self.host = host.isEmpty ? "0.0.0.0" : host
-        self.port = port
     }
 }

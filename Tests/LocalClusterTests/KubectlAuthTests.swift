@@ -52,7 +52,7 @@ struct RBACKubectlCluster: Sendable {
         return try await kubectl(user: "\(namespace)-\(name)", credential: .token(token))
     }
 
-    private func kubectl(user: String, credential: Kubeconfig.Credential) async throws -> KubectlUser {
+    private func kubectl(user: String, credential: KubeconfigFile.Credential) async throws -> KubectlUser {
         let text = KubeconfigFile.render(server: await cluster.server.httpsURL(), caPEM: cluster.credentials.authority.certificate.pem,
                                      user: user, credential: credential)
         let path = state.appendingPathComponent("kubeconfig-\(user)")

@@ -53,6 +53,12 @@ public struct StartupSummary: Sendable, Hashable {
     public var deferred: Int
     /// Objects remembered but deleted while the operator was down.
     public var gone: Int
+
+    public init(immediate: Int, deferred: Int, gone: Int) {
+        self.immediate = immediate
+        self.deferred = deferred
+        self.gone = gone
+    }
 }
 
 /// Runs one reconciler over one kind of primary object.
@@ -173,7 +179,7 @@ public final class Controller: Service, Sendable {
         for key in plan.gone {
             do {
                 try await reconciler.cleanup(key)
-                try queue.forget(controller: name, key: key)
+                try queue.forgetObserved(controller: name, key: key)
             } catch {
                 logger.warning("clean-up of an object deleted while the operator was down failed; it is retried at the next start",
                                metadata: ["key": "\(key)", "error": "\(error)"])
