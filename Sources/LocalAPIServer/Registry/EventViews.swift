@@ -27,6 +27,9 @@ enum EventViews {
     }
 
     static func toCore(_ v1: KubeObject) -> KubeObject {
+        // Idempotent: the write path converts a patched object to storage and
+        // then again before committing; a second rename would erase the fields.
+        if v1.apiVersion == "v1" { return v1 }
         var out = v1
         for (coreName, v1Name) in renames {
             out.json[coreName] = v1.json[v1Name]
