@@ -129,7 +129,9 @@ public struct OperatorHTTPServer: Service {
             onServerRunning: { channel in listening.set(channel.localAddress?.port ?? 0) },
             logger: logger)
         do {
-            try await application.runService()
+            // `run()`, not `runService()`: the latter catches SIGTERM itself and
+            // would stop the endpoints before the process's own shutdown order.
+            try await application.run()
             listening.fail(CancellationError())
         } catch {
             listening.fail(error)
