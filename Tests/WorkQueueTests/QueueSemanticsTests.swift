@@ -35,7 +35,7 @@ struct QueueSemanticsTests {
         }
     }
 
-    @Test("claims hand out higher priority first, then the earliest due, then key order")
+    @Test("claims hand out higher priority first, then the earliest due, then the first added")
     func priorityOrder() throws {
         try withHarness { harness in
             let queue = try harness.open()
@@ -43,10 +43,11 @@ struct QueueSemanticsTests {
             try queue.add(controller: controller, keys: [key("late-normal")], after: .seconds(2))
             try queue.add(controller: controller, keys: [key("early-normal")], after: .seconds(1))
             try queue.add(controller: controller, keys: [key("urgent")], priority: 10, after: .seconds(3))
-            try queue.add(controller: controller, keys: [key("b-normal"), key("a-normal")], after: .seconds(1))
+            try queue.add(controller: controller, keys: [key("b-normal")], after: .seconds(1))
+            try queue.add(controller: controller, keys: [key("a-normal")], after: .seconds(1))
             harness.clock.advance(by: .seconds(3))
             let claimed = try queue.claim(controller: controller, limit: 10)
-            #expect(claimed.map(\.key.name) == ["urgent", "a-normal", "b-normal", "early-normal", "late-normal", "low"])
+            #expect(claimed.map(\.key.name) == ["urgent", "early-normal", "b-normal", "a-normal", "late-normal", "low"])
             #expect(claimed.map(\.priority) == [10, 0, 0, 0, 0, -100])
         }
     }
