@@ -38,6 +38,8 @@ test: deps
 bench: deps
 	$(SWIFT) build -c release --product apiserver-bench $(SWIFT_BUILD_FLAGS)
 	.build/release/apiserver-bench $(BENCH_ARGS)
+	$(SWIFT) build -c release --product operator-bench $(SWIFT_BUILD_FLAGS)
+	.build/release/operator-bench queue
 
 clean:
 	rm -rf .build $(STATE_DIR)

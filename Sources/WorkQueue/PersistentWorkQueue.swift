@@ -15,7 +15,7 @@ import Synchronization
 /// - One row per (controller, key). `add` of a waiting key keeps the earliest
 ///   due time and the highest priority; `add` of a claimed key marks it dirty
 ///   so it runs once more after `finish`.
-/// - `claim` hands out due keys, highest priority first, then earliest due;
+/// - `claim` hands out due keys, highest priority first, then earliest due, then FIFO;
 ///   a claimed key is never handed out again until finished.
 /// - Failures back off per key (`baseDelay · 2^(n-1)`, capped at `maxDelay`);
 ///   success resets the backoff and writes the observed state in the same transaction.
@@ -202,8 +202,8 @@ public final class PersistentWorkQueue: Sendable {
         """
 
     /// Claims up to `limit` due keys of `controller`: highest priority first, then
-    /// earliest due, then key order. Each stays claimed (never handed out again)
-    /// until `finish`.
+    /// earliest due, then first added (FIFO). Each stays claimed (never handed out
+    /// again) until `finish`.
     public func claim(controller: String, limit: Int) throws -> [ClaimedItem] {
         guard limit > 0 else { return [] }
         let now = clock.now().unixMilliseconds
@@ -216,21 +216,21 @@ public final class PersistentWorkQueue: Sendable {
                     WHERE rowid IN (
                         SELECT rowid FROM work_item
                         WHERE controller = ?3 AND state = 'ready' AND not_before <= ?2
-                        ORDER BY priority DESC, not_before, object_key
+                        ORDER BY priority DESC, not_before, rowid
                         LIMIT ?4)
-                    RETURNING object_key, priority, failures, added_at, not_before, last_error
+                    RETURNING object_key, priority, failures, added_at, not_before, last_error, rowid
                     """,
                     [.integer(epoch), .integer(now), .text(controller), .int(limit)]
                 ) { row in
                     (key: row.text(0) ?? "", priority: row.int(1), failures: row.int(2),
-                     addedAt: row.int64(3), notBefore: row.int64(4), lastError: row.text(5))
+                     addedAt: row.int64(3), notBefore: row.int64(4), lastError: row.text(5), rowid: row.int64(6))
                 }
             }
             try sampleIfStale(db, &state, controller: controller, now: now)
             return rows
         }
         let queueMetrics = metrics.controller(controller)
-        var items: [(item: ClaimedItem, notBefore: Int64)] = []
+        var items: [(item: ClaimedItem, notBefore: Int64, rowid: Int64)] = []
         for row in claimed {
             guard let key = ObjectKey(row.key) else {
                 throw WorkQueueError.invalidRow("controller \(controller): unparsable object key \(row.key)")
@@ -241,12 +241,12 @@ public final class PersistentWorkQueue: Sendable {
                 ClaimedItem(
                     controller: controller, key: key, priority: row.priority, attempt: row.failures + 1,
                     addedAt: Date(unixMilliseconds: row.addedAt), claimedAt: Date(unixMilliseconds: now), lastError: row.lastError),
-                row.notBefore))
+                row.notBefore, row.rowid))
         }
         items.sort { lhs, rhs in
             if lhs.item.priority != rhs.item.priority { return lhs.item.priority > rhs.item.priority }
             if lhs.notBefore != rhs.notBefore { return lhs.notBefore < rhs.notBefore }
-            return lhs.item.key < rhs.item.key
+            return lhs.rowid < rhs.rowid
         }
         return items.map(\.item)
     }

@@ -3,9 +3,10 @@
 import Foundation
 
 extension Date {
-    /// Milliseconds since 1970, rounded down.
+    /// Milliseconds since 1970, rounded to the nearest (a `Date` is a binary
+    /// floating-point value: x.005 s may be stored as x.00499999…).
     var unixMilliseconds: Int64 {
-        Int64((timeIntervalSince1970 * 1000).rounded(.down))
+        Int64((timeIntervalSince1970 * 1000).rounded())
     }
 
     init(unixMilliseconds: Int64) {
