@@ -52,7 +52,8 @@ public struct ClientMetrics: Sendable {
     /// The `host` label for a server URL: `host:port` (port included when given).
     static func hostLabel(server: String) -> String {
         guard let components = URLComponents(string: server), let host = components.host else { return server }
-        let bracketed = host.contains(":") ? "[\(host)]" : host
+        // Foundation keeps the brackets of an IPv6 host on some platforms and drops them on others.
+        let bracketed = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
         return components.port.map { "\(bracketed):\($0)" } ?? bracketed
     }
 }

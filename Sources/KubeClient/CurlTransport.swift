@@ -1,19 +1,27 @@
-//! `CurlTransport`: the asynchronous HTTP(S) transport of the client, over one
-//! libcurl multi handle and its connection pool (keep-alive reuse, HTTP/2
-//! multiplexing when the server offers h2 through ALPN).
+//! `CurlTransport`: the asynchronous HTTP(S) transport of the client, over
+//! two libcurl multi handles and their connection pools (keep-alive reuse,
+//! HTTP/2 multiplexing when the server offers h2 through ALPN): one for
+//! buffered requests, one for long-lived streams such as watches.
 import Foundation
 
 /// Sends HTTP requests to the server of a `ClientConfiguration`.
 ///
-/// All requests of one transport share one connection pool, driven by one
-/// dedicated thread. Cancelling the calling task aborts the transfer. The
-/// transport shuts down when the last reference to it goes (or on
-/// `shutdown()`); an open `stream` body keeps it alive.
+/// Buffered requests (`send`) share one connection pool driven by one
+/// dedicated thread; streams (`stream`) share a second pool and thread.
+/// The split keeps idle watches away from the request path: libcurl 7.88's
+/// `curl_multi_perform` and `curl_multi_poll` visit every transfer of a
+/// multi handle on each pass, so a hundred idle watches in the same multi
+/// handle made every request pay for them. Cancelling the calling task
+/// aborts the transfer. The transport shuts down when the last reference to
+/// it goes (or on `shutdown()`); an open `stream` body keeps it alive.
 public final class CurlTransport: Sendable {
     public let configuration: ClientConfiguration
     private let endpoint: ServerEndpoint
     private let settings: EasySettings
+    /// Runs `send` transfers.
     private let driver: CurlDriver
+    /// Runs `stream` transfers (watches), which may stay open for minutes.
+    private let streamDriver: CurlDriver
 
     /// Validates the configuration and starts the driver thread.
     /// - Throws: `TransportError` (kind `.invalidRequest`) for an unusable server URL or TLS server name.
@@ -25,14 +33,22 @@ public final class CurlTransport: Sendable {
             connectTimeout: configuration.connectTimeout, tcpKeepAlive: configuration.tcpKeepAlive,
             proxyURL: configuration.proxyURL, connectTo: endpoint.connectTo)
         self.driver = try CurlDriver(maxIdleConnections: configuration.maxIdleConnections)
+        self.streamDriver = try CurlDriver(maxIdleConnections: configuration.maxIdleConnections)
         driver.start()
+        streamDriver.start()
     }
 
-    deinit { driver.shutdown() }
+    deinit {
+        driver.shutdown()
+        streamDriver.shutdown()
+    }
 
-    /// Stops the driver thread. Requests in flight and later requests fail
+    /// Stops the driver threads. Requests in flight and later requests fail
     /// with `TransportError.Kind.shutdown`. Idempotent.
-    public func shutdown() { driver.shutdown() }
+    public func shutdown() {
+        driver.shutdown()
+        streamDriver.shutdown()
+    }
 
     /// The absolute URL a request goes to (for messages; never contains credentials).
     public func url(for request: TransportRequest) -> String {
@@ -51,7 +67,7 @@ public final class CurlTransport: Sendable {
         let prepared = try await prepare(request, id: id, timeout: request.timeout ?? configuration.requestTimeout)
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                submit(TransferJob(request: prepared, sink: .buffered(continuation)))
+                submit(TransferJob(request: prepared, sink: .buffered(continuation)), to: driver)
             }
         } onCancel: {
             driver.cancel(id)
@@ -67,26 +83,26 @@ public final class CurlTransport: Sendable {
     /// body stream is cancelled or dropped before its end.
     /// - Throws: as `send`, for failures before the head arrived.
     public func stream(_ request: TransportRequest) async throws -> TransportStreamResponse {
-        let id = driver.makeID()
+        let id = streamDriver.makeID()
         let prepared = try await prepare(request, id: id, timeout: request.timeout)
         let (body, bodyContinuation) = AsyncThrowingStream<Data, any Error>.makeStream()
         // Captures the transport on purpose: an open body keeps the connection pool alive.
         bodyContinuation.onTermination = { termination in
-            if case .cancelled = termination { self.driver.cancel(id) }
+            if case .cancelled = termination { self.streamDriver.cancel(id) }
         }
         let head = try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                submit(TransferJob(request: prepared, sink: .streaming(head: continuation, body: bodyContinuation)))
+                submit(TransferJob(request: prepared, sink: .streaming(head: continuation, body: bodyContinuation)), to: streamDriver)
             }
         } onCancel: {
-            driver.cancel(id)
+            streamDriver.cancel(id)
         }
         return TransportStreamResponse(head: head, body: body)
     }
 
     /// Hands a job to the driver. A cancellation that raced ahead of the
     /// submission found no transfer to abort, so it is repeated afterwards.
-    private func submit(_ job: TransferJob) {
+    private func submit(_ job: TransferJob, to driver: CurlDriver) {
         driver.submit(job)
         if Task.isCancelled { driver.cancel(job.id) }
     }

@@ -6,6 +6,7 @@ import Foundation
 import KubeClient
 import KubeCore
 import LocalAPIServer
+import enum LocalAPIServer.Kubeconfig
 import Testing
 import TestSupport
 
