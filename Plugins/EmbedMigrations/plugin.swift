@@ -15,14 +15,18 @@ struct EmbedMigrations: BuildToolPlugin {
         guard !names.isEmpty else {
             throw PluginError(description: "no migrations/*.sql in \(directory.path(percentEncoded: false))")
         }
-        let inputs = names.map { directory.appending(path: $0, directoryHint: .notDirectory) }
+        let files = names.map { directory.appending(path: $0, directoryHint: .notDirectory) }
         let output = context.pluginWorkDirectoryURL.appending(path: "EmbeddedMigrations.swift", directoryHint: .notDirectory)
+        // SwiftPM caches this plugin's commands until the package's own sources
+        // change, so a migration added later is not in `files` yet. The directory
+        // itself is an input too (adding a file changes it), and the tool lists the
+        // directory rather than trusting this list.
         return [
             .buildCommand(
-                displayName: "Embedding \(inputs.count) SQL migrations into \(target.name)",
+                displayName: "Embedding SQL migrations into \(target.name)",
                 executable: try context.tool(named: "embed-migrations").url,
-                arguments: [output.path(percentEncoded: false)] + inputs.map { $0.path(percentEncoded: false) },
-                inputFiles: inputs,
+                arguments: [output.path(percentEncoded: false), directory.path(percentEncoded: false)],
+                inputFiles: [directory] + files,
                 outputFiles: [output]
             )
         ]

@@ -1,7 +1,7 @@
 //! embed-migrations: the build tool behind the EmbedMigrations plugin. Reads
 //! `migrations/NNNN_name.sql` files and writes one Swift file holding them, so
 //! the WorkQueue module carries its schema and works when the binary is copied
-//! alone. Usage: `embed-migrations <output.swift> <NNNN_name.sql>...`
+//! alone. Usage: `embed-migrations <output.swift> <migrations directory>`
 //!
 //! Versions must run 1, 2, 3, … without gaps or duplicates; anything else
 //! fails the build with a message naming the file.
@@ -44,13 +44,18 @@ func rawLiteral(_ text: String) -> String {
 }
 
 func run(_ arguments: [String]) throws {
-    guard arguments.count >= 2 else {
-        throw ToolError(description: "usage: embed-migrations <output.swift> <NNNN_name.sql>...")
+    guard arguments.count == 2 else {
+        throw ToolError(description: "usage: embed-migrations <output.swift> <migrations directory>")
     }
     let output = arguments[0]
+    let directory = URL(fileURLWithPath: arguments[1], isDirectory: true)
+    let fileNames = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".sql") }
+    guard !fileNames.isEmpty else {
+        throw ToolError(description: "\(directory.path): no *.sql migrations")
+    }
     var files: [MigrationFile] = []
-    for path in arguments.dropFirst() {
-        let fileName = URL(fileURLWithPath: path).lastPathComponent
+    for fileName in fileNames {
+        let path = directory.appendingPathComponent(fileName).path
         guard let (version, name) = parseName(fileName) else {
             throw ToolError(description: "\(path): migration files are named NNNN_lowercase_name.sql (four digits, from 0001)")
         }
