@@ -6,7 +6,6 @@ import Foundation
 import KubeClient
 import KubeCore
 import LocalAPIServer
-import enum LocalAPIServer.Kubeconfig
 import Testing
 import TestSupport
 
