@@ -169,10 +169,14 @@ let package = Package(
             ]
         ),
 
+        .target(
+            name: "BenchSupport",
+            dependencies: ["LocalAPIServer", "KubeClient", "KubeCore", .product(name: "Logging", package: "swift-log")]
+        ),
         .executableTarget(
             name: "apiserver-bench",
             dependencies: [
-                "LocalAPIServer", "KubeClient", "KubeCore",
+                "LocalAPIServer", "KubeClient", "KubeCore", "BenchSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -189,7 +193,7 @@ let package = Package(
         .executableTarget(
             name: "operator-bench",
             dependencies: [
-                "WorkQueue", "KubeCore",
+                "WorkQueue", "KubeCore", "KubeClient", "KubeRuntime", "BenchSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

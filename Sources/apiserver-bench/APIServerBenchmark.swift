@@ -5,6 +5,7 @@ import ArgumentParser
 import Foundation
 import KubeClient
 import KubeCore
+import BenchSupport
 import LocalAPIServer
 import Logging
 
@@ -30,24 +31,14 @@ struct APIServerBenchmark: AsyncParsableCommand {
     var sharedClient = false
 
     func run() async throws {
-        var logger = Logger(label: "apiserver-bench")
-        logger.logLevel = .error
-        let credentials = try ClusterCredentials.generate()
-        let server = LocalAPIServer(configuration: .init(credentials: credentials), logger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await server.run() }
-            let url = await server.httpsURL()
-            let admin = try credentials.clientCredentials(user: "admin", groups: ["system:masters"])
-            let client = try RESTClient(configuration: ClientConfiguration(
-                server: url,
-                tls: TLSOptions(caCertificatesPEM: Data(credentials.authority.certificate.pem.utf8),
-                                clientCertificatePEM: Data(admin.certificate.pem.utf8),
-                                clientKeyPEM: Data(admin.key.pemPKCS8.utf8)),
-                maxIdleConnections: writers * 2), logger: logger)
-            try await waitForDefaultNamespace(client)
-            let watchClient = sharedClient ? nil : try RESTClient(configuration: client.transport.configuration, logger: logger)
-            try await measure(client: client, watchClient: watchClient, server: server)
-            group.cancelAll()
+        let logger = {
+            var logger = Logger(label: "apiserver-bench")
+            logger.logLevel = .error
+            return logger
+        }()
+        try await BenchServer.with(maxIdleConnections: writers * 2, logger: logger) { bench in
+            let watchClient = sharedClient ? nil : try RESTClient(configuration: bench.client.transport.configuration, logger: logger)
+            try await measure(client: bench.client, watchClient: watchClient, server: bench.server)
         }
     }
 
@@ -64,22 +55,22 @@ struct APIServerBenchmark: AsyncParsableCommand {
                 ]))
             }
         }
-        print(row("writes in-process (no HTTP)", String(format: "%.0f writes/s", 2_000 / coreElapsed), goal: "-"))
+        print(reportRow("writes in-process (no HTTP)", String(format: "%.0f writes/s", 2_000 / coreElapsed), goal: "-"))
 
         // 1. Preload objects.
         let preload = try await timed { try await write(client, count: objects, prefix: "preload", concurrency: writers) }
         let held = server.core.store.count(GroupResource(group: "", resource: "configmaps"))
-        print(row("objects held", "\(held)", goal: "≥ 10,000", met: held >= 10_000))
-        print(row("preload rate", String(format: "%.0f writes/s", Double(objects) / preload), goal: "-"))
+        print(reportRow("objects held", "\(held)", goal: "≥ 10,000", met: held >= 10_000))
+        print(reportRow("preload rate", String(format: "%.0f writes/s", Double(objects) / preload), goal: "-"))
 
         // 2. Writes while many watches are open elsewhere (each filters every change).
         let baseline = server.core.store.watcherCount
         let idle = try await openWatches(watchClient ?? client, server: server, namespace: "kube-public", count: watches)
-        print(row("concurrent watches", "\(server.core.store.watcherCount - baseline)", goal: "≥ 100",
+        print(reportRow("concurrent watches", "\(server.core.store.watcherCount - baseline)", goal: "≥ 100",
                   met: server.core.store.watcherCount - baseline >= 100))
         let elapsed = try await timed { try await write(client, count: writes, prefix: "measured", concurrency: writers) }
         let rate = Double(writes) / elapsed
-        print(row("writes, \(watches) watches open", String(format: "%.0f writes/s", rate), goal: "≥ 2,000 writes/s",
+        print(reportRow("writes, \(watches) watches open", String(format: "%.0f writes/s", rate), goal: "≥ 2,000 writes/s",
                   met: rate >= 2_000))
         for task in idle.tasks { task.cancel() }
 
@@ -95,12 +86,12 @@ struct APIServerBenchmark: AsyncParsableCommand {
         let untilDelivered = ContinuousClock.now - fanOutStart
         let delivered = Double(watching.seen.value)
             / (Double(untilDelivered.components.seconds) + Double(untilDelivered.components.attoseconds) / 1e18)
-        print(row("writes, each to \(fanOut) watchers", String(format: "%.0f writes/s", Double(fanOutWrites) / fanOutElapsed), goal: "-"))
-        print(row("watch events delivered", "\(watching.seen.value) of \(expected)", goal: "all", met: watching.seen.value == expected))
-        print(row("watch event rate", String(format: "%.0f events/s", delivered), goal: "-"))
+        print(reportRow("writes, each to \(fanOut) watchers", String(format: "%.0f writes/s", Double(fanOutWrites) / fanOutElapsed), goal: "-"))
+        print(reportRow("watch events delivered", "\(watching.seen.value) of \(expected)", goal: "all", met: watching.seen.value == expected))
+        print(reportRow("watch event rate", String(format: "%.0f events/s", delivered), goal: "-"))
         for task in watching.tasks { task.cancel() }
         let rss = residentMemoryMB()
-        print(row("server RSS (in-process)", String(format: "%.0f MB", rss), goal: "-"))
+        print(reportRow("server RSS (in-process)", String(format: "%.0f MB", rss), goal: "-"))
     }
 
     /// Opens `count` watches on configmaps in `namespace`, counting the events they receive.
@@ -118,49 +109,11 @@ struct APIServerBenchmark: AsyncParsableCommand {
     }
 
     func write(_ client: RESTClient, count: Int, prefix: String, concurrency: Int) async throws {
-        let gvr = GroupVersionResource(group: "", version: "v1", resource: "configmaps")
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for worker in 0..<concurrency {
-                group.addTask {
-                    var i = worker
-                    while i < count {
-                        let object = KubeObject(["apiVersion": "v1", "kind": "ConfigMap",
-                                                 "metadata": ["name": .string("\(prefix)-\(i)"), "labels": ["bench": "true"]],
-                                                 "data": ["index": .string(String(i))]])
-                        _ = try await client.create(gvr, namespace: "default", object)
-                        i += concurrency
-                    }
-                }
-            }
-            try await group.waitForAll()
+        try await createObjects(client, .init(group: "", version: "v1", resource: "configmaps"), namespace: "default",
+                                count: count, concurrency: concurrency) { i in
+            KubeObject(["apiVersion": "v1", "kind": "ConfigMap",
+                        "metadata": ["name": .string("\(prefix)-\(i)"), "labels": ["bench": "true"]],
+                        "data": ["index": .string(String(i))]])
         }
-    }
-
-    func timed(_ body: () async throws -> Void) async throws -> Double {
-        let start = ContinuousClock.now
-        try await body()
-        let d = ContinuousClock.now - start
-        return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-    }
-
-    func waitForDefaultNamespace(_ client: RESTClient) async throws {
-        for _ in 0..<500 {
-            if (try? await client.get(.init(group: "", version: "v1", resource: "namespaces"), name: "default")) != nil { return }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        throw CleanExit.message("the server did not start")
-    }
-
-    func row(_ name: String, _ value: String, goal: String, met: Bool? = nil) -> String {
-        let verdict = met.map { $0 ? "met" : "MISSED" } ?? ""
-        return "  " + name.padding(toLength: 28, withPad: " ", startingAt: 0) + value.padding(toLength: 22, withPad: " ", startingAt: 0)
-            + "goal " + goal.padding(toLength: 20, withPad: " ", startingAt: 0) + verdict
-    }
-
-    func residentMemoryMB() -> Double {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-              let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
-        return kb / 1024
     }
 }

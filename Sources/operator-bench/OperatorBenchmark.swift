@@ -7,11 +7,11 @@ import Logging
 import WorkQueue
 
 @main
-struct OperatorBenchmark: ParsableCommand {
+struct OperatorBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "operator-bench",
         abstract: "Benchmarks of the operator runtime.",
-        subcommands: [QueueBenchmark.self])
+        subcommands: [QueueBenchmark.self, InformerBenchmark.self, RestartBenchmark.self])
 }
 
 /// Enqueue → claim → finish throughput of the persistent work queue on a temporary file.
