@@ -99,7 +99,11 @@ struct ExecCredentialTests {
         #expect(credential.token == "t")
         #expect(credential.clientCertificate == ClientCertificate(certificatePEM: Data("CERT".utf8), keyPEM: Data("KEY".utf8)))
         #expect(credential.expirationTimestamp == KubeTime.parse("2030-01-02T03:04:05Z"))
-        #expect(!"\(credential)".contains("KEY") && !"\(credential)".contains("\"t\""))
+        var dumped = ""
+        dump(credential, to: &dumped)
+        for text in ["\(credential)", String(reflecting: credential), dumped] {
+            #expect(!text.contains("KEY") && !text.contains("CERT") && !text.contains("\"t\""))
+        }
     }
 
     struct Case: Sendable, CustomTestStringConvertible {

@@ -87,6 +87,20 @@ struct KubeconfigTests {
         #expect(config.currentContext == "ctx")
     }
 
+    @Test("a user's description, debug description and dump never show its credentials")
+    func userRedaction() throws {
+        let config = try Kubeconfig.parse(
+            kubeconfig(user: ["token: secret-token", "client-key-data: \(keyPEM.base64)"]), file: "/k")
+        let user = try #require(config.users["dev-user"])
+        var dumped = ""
+        dump(config, to: &dumped)
+        for text in ["\(user)", String(reflecting: user), dumped] {
+            #expect(!text.contains("secret-token"))
+            #expect(!text.contains(keyPEM.base64))
+            #expect(!text.contains("KEY"))
+        }
+    }
+
     @Test("relative paths resolve against the kubeconfig's directory; absolute paths and PATH commands stay")
     func relativePaths() throws {
         let text = """

@@ -4,8 +4,9 @@
 import Foundation
 import KubeCore
 
-/// What a credential plugin returned. Its description never shows secrets.
-public struct ExecCredential: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible {
+/// What a credential plugin returned. Its description, debug description
+/// and mirror never show secrets.
+public struct ExecCredential: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     public var token: String?
     /// PEM client certificate (`clientCertificateData`).
     public var clientCertificateData: String?
@@ -28,6 +29,10 @@ public struct ExecCredential: Sendable, Hashable, CustomStringConvertible, Custo
     }
 
     public var debugDescription: String { description }
+
+    public var customMirror: Mirror {
+        Mirror(self, children: ["expirationTimestamp": expirationTimestamp as Any, "credentials": "<redacted>"], displayStyle: .struct)
+    }
 
     /// The client certificate, when the plugin returned one.
     public var clientCertificate: ClientCertificate? {

@@ -54,8 +54,9 @@ public struct Kubeconfig: Sendable, Hashable {
         }
     }
 
-    /// `users[].user` (client-go's `AuthInfo`). Its description never shows secrets.
-    public struct AuthInfo: Sendable, Hashable, CustomStringConvertible {
+    /// `users[].user` (client-go's `AuthInfo`). Its description, debug
+    /// description and mirror never show secrets.
+    public struct AuthInfo: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
         public var source: Source
         /// `client-certificate`, an absolute path after parsing.
         public var clientCertificate: String?
@@ -71,6 +72,10 @@ public struct Kubeconfig: Sendable, Hashable {
         public init(source: Source) { self.source = source }
 
         public var description: String { "AuthInfo(\(source.path), <redacted>)" }
+        public var debugDescription: String { description }
+        public var customMirror: Mirror {
+            Mirror(self, children: ["source": source, "credentials": "<redacted>"], displayStyle: .struct)
+        }
     }
 
     /// `users[].user.exec`: a credential plugin.
