@@ -99,6 +99,12 @@ public func residentMemoryMB(of process: String = "self") -> Double {
     return kilobytes / 1024
 }
 
+/// Prints a line of the report at once, also when stdout is a pipe.
+public func report(_ line: String) {
+    print(line)
+    fflush(nil)
+}
+
 /// One report line: the figure, its goal, and whether it was met.
 public func reportRow(_ name: String, _ value: String, goal: String, met: Bool? = nil) -> String {
     let verdict = met.map { $0 ? "met" : "MISSED" } ?? ""

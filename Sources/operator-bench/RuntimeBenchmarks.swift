@@ -38,10 +38,10 @@ struct InformerBenchmark: AsyncParsableCommand {
                 return (elapsed, after)
             }
             let cached = informer.cache.count
-            print("Informer (\(cached) ConfigMaps of about 0.6 KB each)")
-            print(reportRow("list and sync time", String(format: "%.2f s", elapsed), goal: "-"))
-            print(reportRow("memory added by the cache", String(format: "%.1f MB", after - before), goal: "-"))
-            print(reportRow("per object", String(format: "%.1f KB", (after - before) * 1024 / Double(max(cached, 1))), goal: "-"))
+            report("Informer (\(cached) ConfigMaps of about 0.6 KB each)")
+            report(reportRow("list and sync time", String(format: "%.2f s", elapsed), goal: "-"))
+            report(reportRow("memory added by the cache", String(format: "%.1f MB", after - before), goal: "-"))
+            report(reportRow("per object", String(format: "%.1f KB", (after - before) * 1024 / Double(max(cached, 1))), goal: "-"))
         }
     }
 }
@@ -67,22 +67,22 @@ struct RestartBenchmark: AsyncParsableCommand {
                 benchConfigMap("source-\(index)", role: "source")
             }
             let harness = Harness(directory: directory, kubeconfig: kubeconfig)
-            print("Operator runtime restart (\(objects) objects, each with an owned echo; controller harness)")
+            report("Operator runtime restart (\(objects) objects, each with an owned echo; controller harness)")
 
             // Cold start: every object is new and gets its echo.
             let cold = try harness.start()
             let coldElapsed = try await timed {
                 try await waitFor(timeout: .seconds(1800)) {
-                    try await bench.client.list(.configMaps, namespace: "default", options: ListOptions(labelSelector: "harness.openshell.ai/role=echo", limit: 1))
-                        .remainingItemCount.map { $0 + 1 } == Int64(objects)
+                    try await bench.client.list(.configMaps, namespace: "default", options: ListOptions(labelSelector: "harness.openshell.ai/role=echo"))
+                        .items.count == objects
                 }
             }
             try await waitFor(timeout: .seconds(600)) { try await harness.metric(cold, "openshell_operator_startup_seconds") != nil }
             let coldWrites = try await harness.writes(cold)
             cold.terminate()
             cold.waitUntilExit()
-            print(reportRow("cold start to all echoes", String(format: "%.1f s", coldElapsed), goal: "-"))
-            print(reportRow("API writes per object (cold)", String(format: "%.2f", coldWrites / Double(objects)), goal: "-"))
+            report(reportRow("cold start to all echoes", String(format: "%.1f s", coldElapsed), goal: "-"))
+            report(reportRow("API writes per object (cold)", String(format: "%.2f", coldWrites / Double(objects)), goal: "-"))
 
             // Warm restart: nothing changed, so nothing is due at once.
             let warmStart = ContinuousClock.now
@@ -98,11 +98,11 @@ struct RestartBenchmark: AsyncParsableCommand {
             let rss = residentMemoryMB(of: String(warm.processIdentifier))
             warm.terminate()
             warm.waitUntilExit()
-            print(reportRow("restart: start to caught up", String(format: "%.2f s", wall), goal: "≤ 5 s", met: wall <= 5))
-            print(reportRow("  of which caches + planning", String(format: "%.2f s", caughtUp ?? -1), goal: "-"))
-            print(reportRow("restart: reconciles caused", String(format: "%.0f", reconciles), goal: "0", met: reconciles == 0))
-            print(reportRow("restart: API writes", String(format: "%.0f", writes), goal: "0", met: writes == 0))
-            print(reportRow("harness RSS, \(2 * objects) cached", String(format: "%.0f MB", rss), goal: "≤ 100 MB", met: rss <= 100))
+            report(reportRow("restart: start to caught up", String(format: "%.2f s", wall), goal: "≤ 5 s", met: wall <= 5))
+            report(reportRow("  of which caches + planning", String(format: "%.2f s", caughtUp ?? -1), goal: "-"))
+            report(reportRow("restart: reconciles caused", String(format: "%.0f", reconciles), goal: "0", met: reconciles == 0))
+            report(reportRow("restart: API writes", String(format: "%.0f", writes), goal: "0", met: writes == 0))
+            report(reportRow("harness RSS, \(2 * objects) cached", String(format: "%.0f MB", rss), goal: "≤ 100 MB", met: rss <= 100))
         }
     }
 }
@@ -165,12 +165,12 @@ struct Harness {
     }
 }
 
-/// Polls `condition` every 100 ms until it holds or `timeout` passes.
+/// Polls `condition` every 250 ms until it holds or `timeout` passes.
 func waitFor(timeout: Duration, _ condition: () async throws -> Bool) async throws {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(100))
+        try await Task.sleep(for: .milliseconds(250))
     }
     throw BenchFailure("timed out after \(timeout)")
 }
