@@ -37,9 +37,12 @@ test: deps
 
 bench: deps
 	$(SWIFT) build -c release --product apiserver-bench $(SWIFT_BUILD_FLAGS)
-	.build/release/apiserver-bench $(BENCH_ARGS)
 	$(SWIFT) build -c release --product operator-bench $(SWIFT_BUILD_FLAGS)
+	$(SWIFT) build -c release --product controller-harness $(SWIFT_BUILD_FLAGS)
+	.build/release/apiserver-bench $(BENCH_ARGS)
 	.build/release/operator-bench queue
+	.build/release/operator-bench informer
+	.build/release/operator-bench restart
 
 clean:
 	rm -rf .build $(STATE_DIR)

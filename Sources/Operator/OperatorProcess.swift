@@ -120,12 +120,16 @@ public final class OperatorProcess: Sendable {
             "leaderElection": "\(election != nil)",
         ])
         // Shut down in reverse: controllers (and the lease) first, the HTTP endpoints last.
-        let group = ServiceGroup(configuration: .init(
+        var groupConfiguration = ServiceGroupConfiguration(
             services: servers.map { .init(service: $0) } + [
                 .init(service: events), .init(service: informers), .init(service: supervisor),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger))
+            logger: logger)
+        // A shutdown that takes longer is cut short by cancellation (kubelet's
+        // default grace period is 30 s too).
+        groupConfiguration.maximumGracefulShutdownDuration = configuration.shutdownTimeout
+        let group = ServiceGroup(configuration: groupConfiguration)
         try await group.run()
         client.transport.shutdown()
     }
@@ -171,6 +175,7 @@ struct ControllerSupervisor: Service {
     }
 
     private func runControllers() async throws {
+        guard !controllers.isEmpty else { return await suspendUntilCancelled() }
         try await withThrowingDiscardingTaskGroup { group in
             for controller in controllers {
                 group.addTask { try await controller.run() }

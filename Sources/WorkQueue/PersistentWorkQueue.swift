@@ -535,8 +535,19 @@ private struct OpenedDatabase {
                     RETURNING value
                     """
                 ) { $0.int64(0) } ?? 1
+                // A reconcile cut short by the end of its process counts as a failed
+                // attempt: it runs again at once the first time, but a key whose
+                // reconcile crashes the process backs off instead of looping.
                 let released = try db.run(
-                    "UPDATE work_item SET state = 'ready', dirty = 0, claim_epoch = NULL, claimed_at = NULL WHERE state = 'claimed'")
+                    """
+                    UPDATE work_item SET state = 'ready', dirty = 0, claim_epoch = NULL, claimed_at = NULL,
+                        failures = failures + 1,
+                        last_error = 'interrupted: the operator process ended during this reconcile',
+                        not_before = ?1 + MIN(?2 * (1 << MIN(failures, 40)), ?3)
+                    WHERE state = 'claimed'
+                    """,
+                    [.integer(nowMilliseconds), .integer(Int64(configuration.baseDelay.wholeMilliseconds)),
+                     .integer(Int64(configuration.maxDelay.wholeMilliseconds))])
                 return (epoch, released)
             }
             try DatabaseFile.tightenCompanions(of: path)

@@ -78,8 +78,10 @@ struct Run: AsyncParsableCommand {
 
     func validate() throws {
         for (flag, value) in [("--metrics-bind-address", metricsBindAddress), ("--health-probe-bind-address", healthProbeBindAddress)] {
-            guard (try? ListenAddress.parse(value)) != nil else {
-                throw ValidationError("\(flag) must be host:port or :port, e.g. 0.0.0.0:8080; got \(value.goQuoted)")
+            do {
+                _ = try ListenAddress.parse(value)
+            } catch {
+                throw ValidationError("\(flag) must be host:port, :port, or 0 to turn it off; got \(value.goQuoted)")
             }
         }
         guard maxConcurrentReconciles >= 1 else {

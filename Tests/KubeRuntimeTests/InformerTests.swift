@@ -138,8 +138,11 @@ struct InformerTests {
             let informer = informer(t, namespace: "relist")
             // The first watch ends after its first event.
             t.server.faults.add(FaultRule(verb: "watch", resource: "configmaps", count: 1, cutWatchAfterEvents: 1))
+            let watchers = t.server.core.store.watcherCount
             try await withInformer(informer, log: log) {
                 #expect(log.count == 7)
+                // The first watch must be open before the next rule, or the rule would refuse it.
+                try await eventually { t.server.core.store.watcherCount > watchers }
                 t.server.requests.reset()
 
                 // Take the watch down (one event cuts it) and keep it down.

@@ -27,11 +27,12 @@ struct PersistenceTests {
             #expect(second.openReport.releasedClaims == 1)
             #expect(second.openReport.appliedMigrations.isEmpty)
             #expect(try second.pendingKeys(controller: controller) == [key("claimed"), key("failed"), key("scheduled")])
-            #expect(try second.claim(controller: controller, limit: 10).map(\.key) == [key("claimed")])
+            #expect(try second.claim(controller: controller, limit: 10).isEmpty, "the interrupted and the failed key back off")
             harness.clock.advance(by: .milliseconds(5))
             let retried = try second.claim(controller: controller, limit: 10)
-            #expect(retried.map(\.key) == [key("failed")])
-            #expect(retried.first?.attempt == 2, "the backoff state survived")
+            #expect(Set(retried.map(\.key)) == [key("claimed"), key("failed")])
+            #expect(retried.map(\.attempt) == [2, 2], "the backoff state survived, and an interruption counts as an attempt")
+            #expect(retried.first { $0.key == key("claimed") }?.lastError == "interrupted: the operator process ended during this reconcile")
             #expect(try second.millisecondsUntilDue(controller, clock: harness.clock) == 600_000 - 5)
             harness.clock.advance(by: .seconds(600))
             let scheduled = try second.claim(controller: controller, limit: 10)
@@ -50,6 +51,7 @@ struct PersistenceTests {
             // Opened while the first one is still open: as if it had died without closing.
             let next = try harness.open()
             #expect(next.openReport.releasedClaims == 1)
+            harness.clock.advance(by: .milliseconds(5))
             let item = try #require(try next.claim(controller: controller, limit: 1).first)
             #expect(item.key == key("a"))
 
@@ -60,6 +62,23 @@ struct PersistenceTests {
             #expect(try next.pendingKeys(controller: controller).isEmpty)
             crashed.close()
             next.close()
+        }
+    }
+
+    @Test("a key whose reconcile keeps ending the process backs off instead of looping")
+    func crashLoopBacksOff() throws {
+        try withHarness { harness in
+            try harness.open().add(controller: controller, keys: [key("poison")])
+            var waits: [Int64] = []
+            for _ in 0..<4 {
+                let process = try harness.open()
+                let due = try #require(try process.millisecondsUntilDue(controller, clock: harness.clock))
+                waits.append(due)
+                harness.clock.advance(by: .milliseconds(Int(max(due, 0))))
+                _ = try #require(try process.claim(controller: controller, limit: 1).first)
+                // The process dies here, mid-reconcile, without finishing or closing.
+            }
+            #expect(waits == [0, 5, 10, 20])
         }
     }
 

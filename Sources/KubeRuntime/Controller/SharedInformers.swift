@@ -44,6 +44,8 @@ public final class SharedInformers: Service, Sendable {
     public func run() async throws {
         let informers = all
         try await cancelWhenGracefulShutdown {
+            // A long-running service, even with nothing to watch.
+            guard !informers.isEmpty else { return await suspendUntilCancelled() }
             try await withThrowingDiscardingTaskGroup { group in
                 for informer in informers {
                     group.addTask { try await informer.run() }
@@ -58,4 +60,11 @@ public final class SharedInformers: Service, Sendable {
             configuration.fieldSelector ?? "",
         ].joined(separator: "|")
     }
+}
+
+/// Suspends until the current task is cancelled.
+public func suspendUntilCancelled() async {
+    let (stream, continuation) = AsyncStream<Never>.makeStream()
+    for await _ in stream {}
+    continuation.finish()
 }
