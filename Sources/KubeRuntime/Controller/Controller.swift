@@ -187,6 +187,7 @@ public final class Controller: Service, Sendable {
         }
         let summary = StartupSummary(immediate: plan.normal.count, deferred: plan.lowPriority.count, gone: plan.gone.count)
         startup.withLock { $0 = summary }
+        metrics.planned(summary)
         logger.info("start-up planned from the observed state", metadata: [
             "objects": "\(listed.count)", "immediate": "\(summary.immediate)", "deferred": "\(summary.deferred)",
             "gone": "\(summary.gone)", "sweepWindow": "\(configuration.startupSweepWindow)",
@@ -218,6 +219,9 @@ public final class Controller: Service, Sendable {
                             }
                         }
                         if items.count == free { continue }
+                        // Going idle: refresh the depth gauges, which claims and
+                        // finishes only sample now and then.
+                        _ = try queue.depth(controller: configuration.name)
                         wait = try queue.nextDueDate(controller: configuration.name).map { due in
                             .milliseconds(max(1, Int((due.timeIntervalSince(clock.now()) * 1000).rounded(.up))))
                         }

@@ -18,6 +18,7 @@ struct ControllerMetrics: Sendable {
     private let activeWorkers: Gauge
     private let maxConcurrent: Gauge
     private let startup: Gauge
+    private let startupDecisions: [String: Gauge]
 
     init(controller: String, maxConcurrentReconciles: Int, factory: any MetricsFactory) {
         let dimensions = [("controller", controller)]
@@ -38,6 +39,12 @@ struct ControllerMetrics: Sendable {
         maxConcurrent = Gauge(label: "controller_runtime_max_concurrent_reconciles", dimensions: dimensions, factory: factory)
         maxConcurrent.record(maxConcurrentReconciles)
         startup = Gauge(label: "openshell_operator_startup_seconds", dimensions: dimensions, factory: factory)
+        var decisions: [String: Gauge] = [:]
+        for decision in ["immediate", "deferred", "gone"] {
+            decisions[decision] = Gauge(
+                label: "openshell_operator_startup_objects", dimensions: dimensions + [("decision", decision)], factory: factory)
+        }
+        startupDecisions = decisions
     }
 
     func reconciled(_ result: Result, duration: Duration) {
@@ -53,4 +60,11 @@ struct ControllerMetrics: Sendable {
     /// The time from the controller's start to the first moment nothing was
     /// due and nothing ran: caches synced, start-up planned, urgent work done.
     func caughtUp(after elapsed: Duration) { startup.record(elapsed.timeInterval) }
+
+    /// What the start-up planning decided, per decision.
+    func planned(_ summary: StartupSummary) {
+        startupDecisions["immediate"]?.record(summary.immediate)
+        startupDecisions["deferred"]?.record(summary.deferred)
+        startupDecisions["gone"]?.record(summary.gone)
+    }
 }
