@@ -21,7 +21,17 @@ public struct CRDController: Service {
         self.logger = logger
     }
 
+    /// Reconciles CRDs until shutdown. The store ends a watch that falls too
+    /// far behind (or when told to cut every watch); the controller then
+    /// watches again from the current state, as a real controller re-lists.
     public func run() async throws {
+        while !Task.isCancelled, !Task.isShuttingDownGracefully {
+            try await watchOnce()
+            if !Task.isCancelled, !Task.isShuttingDownGracefully { try? await Task.sleep(for: .milliseconds(10)) }
+        }
+    }
+
+    private func watchOnce() async throws {
         let watch = try core.store.watch(WatchFilter(resource: Self.crds), from: nil)
         defer { core.store.endWatch(watch.id) }
         let finalizing = Locked(Set<String>())

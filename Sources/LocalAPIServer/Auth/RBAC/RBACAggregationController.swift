@@ -20,11 +20,16 @@ public struct RBACAggregationController: Service {
         self.logger = logger
     }
 
+    /// Aggregates until shutdown, watching again from the current state
+    /// whenever the store ends the watch (it fell behind, or every watch was cut).
     public func run() async throws {
-        let watch = try core.store.watch(WatchFilter(resource: GroupResource(group: rbacGroup, resource: "clusterroles")), from: nil)
-        defer { core.store.endWatch(watch.id) }
-        for await _ in watch.events.cancelOnGracefulShutdown() {
-            await sync()
+        while !Task.isCancelled, !Task.isShuttingDownGracefully {
+            let watch = try core.store.watch(WatchFilter(resource: GroupResource(group: rbacGroup, resource: "clusterroles")), from: nil)
+            for await _ in watch.events.cancelOnGracefulShutdown() {
+                await sync()
+            }
+            core.store.endWatch(watch.id)
+            if !Task.isCancelled, !Task.isShuttingDownGracefully { try? await Task.sleep(for: .milliseconds(10)) }
         }
     }
 
