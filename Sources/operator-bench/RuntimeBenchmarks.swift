@@ -152,12 +152,9 @@ struct Harness {
     /// or nil when absent (or the harness does not answer yet).
     /// Note that a gauge is present, at 0, from its creation.
     func metric(_ process: Process, _ name: String, decision: String? = nil) async throws -> Double? {
-        guard let port = process.environment?["BENCH_PORT"],
-              let client = try? RESTClient(configuration: ClientConfiguration(server: "http://127.0.0.1:\(port)")),
-              let response = try? await client.request(method: .get, path: "/metrics", accept: "text/plain")
-        else { return nil }
+        guard let exposition = await exposition(of: process) else { return nil }
         var total: Double?
-        for line in String(decoding: response.body, as: UTF8.self).split(separator: "\n") where line.hasPrefix(name) {
+        for line in exposition.split(separator: "\n") where line.hasPrefix(name) {
             let series = line.prefix { $0 != " " }
             guard series == name || series.hasPrefix(name + "{"), let value = line.split(separator: " ").last.flatMap({ Double($0) })
             else { continue }
@@ -169,17 +166,25 @@ struct Harness {
 
     /// Requests of the harness's client that write (POST, PUT, PATCH, DELETE).
     func writes(_ process: Process) async throws -> Double {
-        guard let port = process.environment?["BENCH_PORT"],
-              let client = try? RESTClient(configuration: ClientConfiguration(server: "http://127.0.0.1:\(port)")),
-              let response = try? await client.request(method: .get, path: "/metrics", accept: "text/plain")
-        else { return -1 }
-        return String(decoding: response.body, as: UTF8.self).split(separator: "\n")
+        guard let exposition = await exposition(of: process) else { return -1 }
+        return exposition.split(separator: "\n")
             .filter { line in
                 line.hasPrefix("rest_client_requests_total{")
                     && ["POST", "PUT", "PATCH", "DELETE"].contains { line.contains("method=\"\($0)\"") }
             }
             .compactMap { $0.split(separator: " ").last.flatMap { Double($0) } }
             .reduce(0, +)
+    }
+}
+
+extension Harness {
+    /// The harness's `/metrics` text, or nil while it does not answer.
+    func exposition(of process: Process) async -> String? {
+        guard let port = process.environment?["BENCH_PORT"],
+              let client = try? RESTClient(configuration: ClientConfiguration(server: "http://127.0.0.1:\(port)")),
+              let response = try? await client.request(method: .get, path: "/metrics", accept: "text/plain")
+        else { return nil }
+        return String(decoding: response.body, as: UTF8.self)
     }
 }
 

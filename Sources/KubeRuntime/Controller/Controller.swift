@@ -98,9 +98,10 @@ public final class Controller: Service, Sendable {
         self.metrics = ControllerMetrics(
             controller: configuration.name, maxConcurrentReconciles: configuration.maxConcurrentReconciles,
             factory: metricsFactory)
+        // Weak captures: the informer keeps its handlers, so strong ones would be a cycle.
         primary.addHandler { [weak self] event in
-            guard let self, primary.hasSynced else { return }
-            self.enqueue([Self.object(of: event).key])
+            guard let self, self.primary.hasSynced else { return }
+            self.enqueue([event.key])
         }
     }
 
@@ -117,9 +118,9 @@ public final class Controller: Service, Sendable {
     /// that changes (e.g. the sandboxes that reference a changed policy).
     public func watches(_ informer: Informer, mapping: @escaping @Sendable (KubeObject) -> [ObjectKey]) {
         secondaries.withLock { $0.append(informer) }
-        informer.addHandler { [weak self] event in
-            guard let self, informer.hasSynced else { return }
-            var keys = mapping(Self.object(of: event))
+        informer.addHandler { [weak self, weak informer] event in
+            guard let self, let informer, informer.hasSynced else { return }
+            var keys = mapping(event.object)
             if case .updated(let old, _) = event { keys += mapping(old) }
             self.enqueue(keys)
         }
@@ -307,13 +308,6 @@ public final class Controller: Service, Sendable {
         return ObservedState(
             key: key, uid: object.uid, generation: object.generation, resourceVersion: object.resourceVersion,
             inputHash: reconciler.inputHash(for: object), reconciledAt: clock.now())
-    }
-
-    private static func object(of event: InformerEvent) -> KubeObject {
-        switch event {
-        case .added(let object), .deleted(let object): object
-        case .updated(_, let new): new
-        }
     }
 }
 
