@@ -149,12 +149,26 @@ let package = Package(
             ]
         ),
 
+        .target(
+            name: "OpenShellAPI",
+            dependencies: ["KubeCore", "KubeSchema"]
+        ),
+        .target(
+            name: "SandboxController",
+            dependencies: [
+                "OpenShellAPI", "Operator", "KubeCore", "KubeClient", "KubeRuntime",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ]
+        ),
+
         // MARK: Executables
         .executableTarget(
             name: "openshell-operator",
             dependencies: [
-                "Operator", "KubeCore",
+                "Operator", "KubeCore", "OpenShellAPI", "SandboxController",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -252,6 +266,18 @@ let package = Package(
                 "KubeRuntime", "KubeClient", "KubeCore", "WorkQueue", "LocalAPIServer", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
+            ]
+        ),
+        .testTarget(
+            name: "OpenShellAPITests",
+            dependencies: ["OpenShellAPI", "KubeCore", "KubeSchema"]
+        ),
+        .testTarget(
+            name: "SandboxControllerTests",
+            dependencies: [
+                "SandboxController", "OpenShellAPI", "Operator", "KubeRuntime", "KubeClient", "KubeCore", "KubeSchema",
+                "WorkQueue", "LocalAPIServer", "LocalCluster", "ClusterSimulators", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(

@@ -1,0 +1,3 @@
+//! Wires the sandbox reconciler into the operator process. (Skeleton.)
+import OpenShellAPI
+import Operator
