@@ -54,7 +54,7 @@ extension SandboxValidation {
         if gpus <= 0 {
             out.append(.invalidSpec, .invalid(path, number: gpus, "must be greater than 0"))
         } else if let cls, let max = cls.spec.resources?.maxGPUs, gpus > max {
-            out.append(cls.forbid(path, gpus == 1 ? "1 GPU" : "\(gpus) GPUs", "maximum: \(max)"))
+            out.append(cls.forbid(path, "a GPU count of \(gpus)", "maximum: \(max)"))
         }
     }
 
