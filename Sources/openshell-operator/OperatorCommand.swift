@@ -13,7 +13,7 @@ struct OperatorCommand: AsyncParsableCommand {
         commandName: "openshell-operator",
         abstract: "Runs OpenShell on Kubernetes: gateways and sandboxes as custom resources.",
         version: OperatorVersion.summary,
-        subcommands: [Run.self],
+        subcommands: [Run.self, CRDCommand.self],
         defaultSubcommand: Run.self)
 }
 
