@@ -7,6 +7,10 @@ import OpenShellAPI
 
 /// Builds `spec.podTemplate` of the Sandbox. Pure; assumes validated input and
 /// stays total on anything else (unknown values pass through, empty ones are dropped).
+///
+/// Only the combined topology is rendered: a class asking for `topology: Sidecar`
+/// gets the combined pod too (the sidecar's standalone wiring — proxy identity,
+/// which files each half reads — is not settled without a gateway).
 enum PodTemplate {
     typealias Layout = SandboxPodLayout
 
