@@ -270,7 +270,7 @@ let package = Package(
         ),
         .testTarget(
             name: "OpenShellAPITests",
-            dependencies: ["OpenShellAPI", "KubeCore", "KubeSchema"]
+            dependencies: ["OpenShellAPI", "KubeCore", "KubeSchema", "KubeClient", "LocalAPIServer", "TestSupport"]
         ),
         .testTarget(
             name: "SandboxControllerTests",
@@ -278,7 +278,8 @@ let package = Package(
                 "SandboxController", "OpenShellAPI", "Operator", "KubeRuntime", "KubeClient", "KubeCore", "KubeSchema",
                 "WorkQueue", "LocalAPIServer", "LocalCluster", "ClusterSimulators", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            exclude: ["Golden"]
         ),
         .testTarget(
             name: "OperatorTests",

@@ -58,7 +58,7 @@ public enum OpenShellCRDs {
     }
 
     /// The YAML of one CRD: keys sorted, the same bytes on every run.
-    public static func yaml(_ crd: KubeObject) -> String { DeterministicYAML.document(crd.value) }
+    public static func yaml(_ crd: KubeObject) -> String { DeterministicYAML.render(crd.value) }
 
     /// The file `openshell-operator crds --output-dir` writes for `crd`:
     /// `openshell.ai_<plural>.yaml`, a header comment and `yaml(crd)`.

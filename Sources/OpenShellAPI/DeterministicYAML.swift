@@ -1,7 +1,7 @@
 //! A deterministic YAML writer for JSON trees: block style, keys sorted,
 //! strings left plain only when every YAML 1.1 and 1.2 reader (Yams here,
 //! serde_yaml in the supervisor) reads them back as the same string.
-//! Used for the supervisor's policy and routes files.
+//! Used for the generated CRDs and the supervisor's policy and routes files.
 import KubeCore
 
 public enum DeterministicYAML {
