@@ -6,6 +6,7 @@ import Logging
 import KubeCore
 import KubeRuntime
 import Operator
+import SandboxController
 
 @main
 struct OperatorCommand: AsyncParsableCommand {
@@ -100,7 +101,8 @@ struct Run: AsyncParsableCommand {
             leaderElection: leaderElect
                 ? LeaderElectionSettings(namespace: leaderElectionNamespace, name: leaderElectionID) : nil,
             maxConcurrentReconciles: maxConcurrentReconciles)
-        let process = OperatorProcess(configuration: configuration, setups: [], logger: logger, scrubber: scrubber)
+        let process = OperatorProcess(
+            configuration: configuration, setups: [SandboxControllerSetup()], logger: logger, scrubber: scrubber)
         try await process.run()
     }
 }

@@ -1,9 +1,11 @@
 //! The `openshell-operator` binary itself: `--version`, a run against the
 //! local API server (probes, metrics, leadership, clean exit on SIGTERM) and a
 //! clear error for a kubeconfig it cannot read.
+import ClusterSimulators
 import Foundation
 import KubeClient
 import KubeCore
+import OpenShellAPI
 import Testing
 import TestSupport
 
@@ -23,6 +25,13 @@ struct OperatorCommandTests {
     @Test("run: ready once caches sync, leads, serves metrics, and exits 0 on SIGTERM after releasing the Lease")
     func runAndShutDown() async throws {
         try await TestServer.with { server in
+            // The sandbox controllers' caches sync once their resources are served.
+            try await server.installCRD(
+                AgentSandboxCRD.definition, resource: GroupVersionResource(group: "agents.x-k8s.io", version: "v1beta1", resource: "sandboxes"))
+            for crd in OpenShellCRDs.all {
+                let plural = crd.json["spec"]?[path: ["names", "plural"]]?.stringValue ?? ""
+                try await server.installCRD(crd, resource: GroupVersionResource(group: "openshell.ai", version: "v1alpha1", resource: plural))
+            }
             let directory = try temporaryDirectory()
             let kubeconfig = try server.writeKubeconfig(in: URL(fileURLWithPath: directory))
             let metricsPort = try freeTCPPort()

@@ -301,7 +301,7 @@ public final class Informer: Service, Sendable {
             }
             pages += 1
             if listVersion == nil { listVersion = page.resourceVersion }
-            items.append(contentsOf: page.items.map(Self.stripped))
+            items.append(contentsOf: page.items.map { Self.stripped($0, redactingData: configuration.redactData) })
             continueToken = page.continueToken
         } while continueToken != nil
         return (items, listVersion ?? "")
@@ -322,9 +322,9 @@ public final class Informer: Service, Sendable {
         for try await event in stream {
             switch event.type {
             case .added, .modified:
-                await store(Self.stripped(event.object))
+                await store(Self.stripped(event.object, redactingData: configuration.redactData))
             case .deleted:
-                await remove(Self.stripped(event.object))
+                await remove(Self.stripped(event.object, redactingData: configuration.redactData))
             case .bookmark:
                 advance(to: event.object.resourceVersion)
             case .error:
@@ -376,13 +376,20 @@ public final class Informer: Service, Sendable {
         status.code == 410 || status.reason == .expired || status.reason == .gone
     }
 
-    /// `object` without `metadata.managedFields`.
-    static func stripped(_ object: KubeObject) -> KubeObject {
-        guard object.metadata["managedFields"] != nil else { return object }
+    /// `object` without `metadata.managedFields`, and with every value of
+    /// `data` and `stringData` emptied when `redactingData`.
+    static func stripped(_ object: KubeObject, redactingData: Bool = false) -> KubeObject {
         var object = object
-        var metadata = object.metadata
-        metadata["managedFields"] = nil
-        object.metadata = metadata
+        if object.metadata["managedFields"] != nil {
+            var metadata = object.metadata
+            metadata["managedFields"] = nil
+            object.metadata = metadata
+        }
+        if redactingData {
+            for field in ["data", "stringData"] {
+                if let values = object.json[field]?.objectValue { object.json[field] = .object(values.mapValues { _ in "" }) }
+            }
+        }
         return object
     }
 

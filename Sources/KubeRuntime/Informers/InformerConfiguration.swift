@@ -22,12 +22,17 @@ public struct InformerConfiguration: Sendable, Hashable {
     /// Default 300...600, as client-go. The client gives up on a watch that
     /// stays silent (not even a bookmark) for the drawn timeout plus 5 s.
     public var watchTimeout: ClosedRange<Int>
+    /// Keep only the keys of `data` and `stringData`, never their values:
+    /// for Secrets a controller only checks exist, so no Secret value sits in
+    /// the cache (memory, and nothing to leak). Default false.
+    public var redactData: Bool
 
     public init(
         resource: GroupVersionResource, namespace: String? = nil, labelSelector: String? = nil,
         fieldSelector: String? = nil, pageSize: Int = 500, backoff: ReflectorBackoff = .default,
-        watchTimeout: ClosedRange<Int> = 300...600
+        watchTimeout: ClosedRange<Int> = 300...600, redactData: Bool = false
     ) {
+        self.redactData = redactData
         self.resource = resource
         self.namespace = namespace
         self.labelSelector = labelSelector

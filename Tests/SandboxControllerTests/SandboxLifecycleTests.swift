@@ -1,0 +1,232 @@
+//! The sandbox reconciler end to end: a local API server over HTTPS with
+//! the simulated Agent Sandbox controller, kubelet and garbage collector,
+//! the three openshell.ai CRDs, and the operator process running the sandbox
+//! controllers through the real client.
+import ClusterSimulators
+import Foundation
+import KubeClient
+import KubeCore
+import LocalAPIServer
+import Logging
+import OpenShellAPI
+import Operator
+import SandboxController
+import Testing
+import TestSupport
+
+/// A server with simulators and CRDs, and the operator running against it.
+private func withOperator(_ body: @Sendable (TestServer) async throws -> Void) async throws {
+    try await TestServer.with { test in
+        var options = SimulatorOptions()
+        options.podReadyDelay = .milliseconds(50)
+        options.podStopDelay = .milliseconds(50)
+        options.retryInitialDelay = .milliseconds(10)
+        options.retryMaximumDelay = .milliseconds(300)
+        var logger = Logger(label: "sandbox-tests")
+        logger.logLevel = .error
+        let simulators = ClusterSimulators.services(core: test.server.core, faults: test.server.faults, options: options, logger: logger)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("oss-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try await test.installCRD(AgentSandboxCRD.definition, resource: SandboxResources.agentSandboxes)
+        for crd in OpenShellCRDs.all {
+            let plural = crd.json["spec"]?[path: ["names", "plural"]]?.stringValue ?? ""
+            try await test.installCRD(crd, resource: GroupVersionResource(group: OpenShellAPIGroup.group, version: OpenShellAPIGroup.version, resource: plural))
+        }
+        _ = try await test.namespace("team-a")
+        let configuration = OperatorConfiguration(
+            kubeconfig: try test.writeKubeconfig(in: directory), databasePath: directory.appendingPathComponent("queue.db").path,
+            metricsAddress: nil, probeAddress: nil, leaderElection: nil)
+        let process = OperatorProcess(configuration: configuration, setups: [SandboxControllerSetup()], logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for service in simulators { group.addTask { try await service.run() } }
+            group.addTask { try await process.run() }
+            defer { group.cancelAll() }
+            try await body(test)
+        }
+    }
+}
+
+private func sandbox(_ name: String, spec: JSONObject = [:]) -> KubeObject {
+    KubeObject([
+        "apiVersion": "openshell.ai/v1alpha1", "kind": "OpenShellSandbox",
+        "metadata": ["name": .string(name), "namespace": "team-a"], "spec": .object(spec),
+    ])
+}
+
+private func phase(_ client: RESTClient, _ name: String) async -> String? {
+    try? await client.get(OpenShellAPIGroup.sandboxes, namespace: "team-a", name: name).status?["phase"]?.stringValue
+}
+
+@Suite("Sandbox lifecycle against the local cluster", .serialized)
+struct SandboxLifecycleTests {
+    @Test("create → Ready, suspend → Suspended, resume → Ready, delete → Sandbox and finalizer gone")
+    func lifecycle() async throws {
+        try await withOperator { test in
+            let client = test.client
+            let created = try await client.create(OpenShellAPIGroup.sandboxes, namespace: "team-a", sandbox("demo", spec: ["image": "example.com/agent:1"]))
+            try await eventually(timeout: .seconds(30)) { await phase(client, "demo") == "Ready" }
+            let owner = try await client.get(OpenShellAPIGroup.sandboxes, namespace: "team-a", name: "demo")
+            #expect(owner.finalizers == [OpenShellLabels.sandboxFinalizer])
+            let live = try await client.get(SandboxResources.agentSandboxes, namespace: "team-a", name: "demo")
+            #expect(live.controllerReference?.uid == created.uid)
+            #expect(live.controllerReference?.blockOwnerDeletion == true)
+            #expect(owner.status?[path: ["sandbox", "uid"]]?.stringValue == live.uid)
+            #expect(owner.status?["sandboxID"]?.stringValue == created.uid)
+            #expect(owner.conditions[type: "Ready"]?.observedGeneration == owner.generation)
+
+            _ = try await client.patch(OpenShellAPIGroup.sandboxes, namespace: "team-a", name: "demo", type: .merge, patch: ["spec": ["suspended": true]])
+            try await eventually(timeout: .seconds(30)) { await phase(client, "demo") == "Suspended" }
+            #expect(try await client.get(SandboxResources.agentSandboxes, namespace: "team-a", name: "demo").spec?["operatingMode"] == "Suspended")
+
+            _ = try await client.patch(OpenShellAPIGroup.sandboxes, namespace: "team-a", name: "demo", type: .merge, patch: ["spec": ["suspended": false]])
+            try await eventually(timeout: .seconds(30)) { await phase(client, "demo") == "Ready" }
+
+            _ = try await client.delete(OpenShellAPIGroup.sandboxes, namespace: "team-a", name: "demo")
+            try await eventually(timeout: .seconds(30)) {
+                (try? await client.get(OpenShellAPIGroup.sandboxes, namespace: "team-a", name: "demo")) == nil
+            }
+            await #expect(throws: APIError.self) { try await client.get(SandboxResources.agentSandboxes, namespace: "team-a", name: "demo") }
+        }
+    }
+
+    @Test("a Sandbox of the same name the operator did not create is never touched: Conflict")
+    func conflict() async throws {
+        try await withOperator { test in
+            let client = test.client
+            let foreign = KubeObject([
+                "apiVersion": "agents.x-k8s.io/v1beta1", "kind": "Sandbox", "metadata": ["name": "taken", "namespace": "team-a"],
+                "spec": ["podTemplate": ["spec": ["containers": [["name": "main", "image": "example.com/other:1"]]]]],
+            ])
+            let before = try await client.create(SandboxResources.agentSandboxes, namespace: "team-a", foreign)
+            _ = try await client.create(OpenShellAPIGroup.sandboxes, namespace: "team-a", sandbox("taken"))
+            try await eventually(timeout: .seconds(30)) {
+                let owner = try? await client.get(OpenShellAPIGroup.sandboxes, namespace: "team-a", name: "taken")
+                return owner?.conditions[type: "Conflict"]?.isTrue == true
+            }
+            let after = try await client.get(SandboxResources.agentSandboxes, namespace: "team-a", name: "taken")
+            #expect(after.uid == before.uid)
+            #expect(after.ownerReferences.isEmpty)
+            #expect(after.spec?[path: ["podTemplate", "spec", "containers"]] == before.spec?[path: ["podTemplate", "spec", "containers"]])
+        }
+    }
+
+    @Test("TTL with onExpiry Delete: Expired, the Sandbox deletes itself and is never recreated")
+    func expiryDelete() async throws {
+        try await withOperator { test in
+            let client = test.client
+            _ = try await client.create(OpenShellAPIGroup.sandboxes, namespace: "team-a", sandbox("brief", spec: ["lifetime": ["ttl": "3s"]]))
+            try await eventually(timeout: .seconds(30)) { await phase(client, "brief") == "Ready" }
+            let live = try await client.get(SandboxResources.agentSandboxes, namespace: "team-a", name: "brief")
+            #expect(live.spec?["shutdownPolicy"] == "Delete")
+            try await eventually(timeout: .seconds(30)) { await phase(client, "brief") == "Expired" }
+            try await eventually(timeout: .seconds(30)) {
+                (try? await client.get(SandboxResources.agentSandboxes, namespace: "team-a", name: "brief")) == nil
+            }
+            // Give the operator every chance to (wrongly) recreate it.
+            try await Task.sleep(for: .seconds(1))
+            await #expect(throws: APIError.self) { try await client.get(SandboxResources.agentSandboxes, namespace: "team-a", name: "brief") }
+            #expect(await phase(client, "brief") == "Expired")
+        }
+    }
+
+    @Test("TTL with onExpiry Stop: Expired, the Sandbox and its workspace kept, the pod gone")
+    func expiryStop() async throws {
+        try await withOperator { test in
+            let client = test.client
+            _ = try await client.create(
+                OpenShellAPIGroup.sandboxes, namespace: "team-a", sandbox("kept", spec: ["lifetime": ["ttl": "3s", "onExpiry": "Stop"]]))
+            try await eventually(timeout: .seconds(30)) { await phase(client, "kept") == "Expired" }
+            let live = try await client.get(SandboxResources.agentSandboxes, namespace: "team-a", name: "kept")
+            #expect(live.spec?["shutdownPolicy"] == "Retain")
+            try await eventually(timeout: .seconds(30)) {
+                (try? await client.get(SandboxResources.pods, namespace: "team-a", name: "kept")) == nil
+            }
+            #expect((try? await client.get(.persistentVolumeClaims, namespace: "team-a", name: "workspace-kept")) != nil)
+        }
+    }
+
+    @Test("the main process fails under failurePolicy Leave: phase Failed with the exit code, no new pod")
+    func failureLeave() async throws {
+        try await withOperator { test in
+            let client = test.client
+            _ = try await client.create(OpenShellAPIGroup.sandboxes, namespace: "team-a", sandbox("crash"))
+            try await eventually(timeout: .seconds(30)) { await phase(client, "crash") == "Ready" }
+            let pod = try await client.get(SandboxResources.pods, namespace: "team-a", name: "crash")
+            _ = try await client.patch(
+                SandboxResources.pods, namespace: "team-a", name: "crash", type: .merge,
+                patch: ["metadata": ["annotations": .object([KubeletHooks.terminateAnnotation: "Failed:7"])]])
+            try await eventually(timeout: .seconds(30)) { await phase(client, "crash") == "Failed" }
+            let owner = try await client.get(OpenShellAPIGroup.sandboxes, namespace: "team-a", name: "crash")
+            #expect(owner.status?["lastExitCode"] == 7)
+            #expect(owner.conditions[type: "Ready"]?.reason == "MainProcessExited")
+            #expect(try await client.get(SandboxResources.pods, namespace: "team-a", name: "crash").uid == pod.uid)
+        }
+    }
+
+    @Test("an image change is rolled out by suspend and resume: a new pod with the new image, the same workspace")
+    func rollout() async throws {
+        try await withOperator { test in
+            let client = test.client
+            _ = try await client.create(OpenShellAPIGroup.sandboxes, namespace: "team-a", sandbox("roll", spec: ["image": "example.com/agent:1"]))
+            try await eventually(timeout: .seconds(30)) { await phase(client, "roll") == "Ready" }
+            let pod = try await client.get(SandboxResources.pods, namespace: "team-a", name: "roll")
+            let claim = try await client.get(.persistentVolumeClaims, namespace: "team-a", name: "workspace-roll")
+            _ = try await client.patch(OpenShellAPIGroup.sandboxes, namespace: "team-a", name: "roll", type: .merge, patch: ["spec": ["image": "example.com/agent:2"]])
+            try await eventually(timeout: .seconds(30)) {
+                guard let new = try? await client.get(SandboxResources.pods, namespace: "team-a", name: "roll"), new.uid != pod.uid else { return false }
+                let owner = try? await client.get(OpenShellAPIGroup.sandboxes, namespace: "team-a", name: "roll")
+                return owner?.status?["phase"] == "Ready" && owner?.conditions[type: "UpToDate"]?.isTrue == true
+            }
+            let new = try await client.get(SandboxResources.pods, namespace: "team-a", name: "roll")
+            let images = new.spec?["containers"]?.arrayValue?.compactMap { $0["image"]?.stringValue } ?? []
+            #expect(images.contains("example.com/agent:2"))
+            #expect(try await client.get(.persistentVolumeClaims, namespace: "team-a", name: "workspace-roll").uid == claim.uid)
+        }
+    }
+
+    @Test("a class violation creates nothing and says so in Valid=False and a Warning Event")
+    func classViolation() async throws {
+        try await withOperator { test in
+            let client = test.client
+            let classObject = KubeObject([
+                "apiVersion": "openshell.ai/v1alpha1", "kind": "OpenShellSandboxClass", "metadata": ["name": "strict"],
+                "spec": ["images": ["allowed": ["ghcr.io/nvidia/*"]]],
+            ])
+            _ = try await client.create(OpenShellAPIGroup.sandboxClasses, classObject)
+            _ = try await client.create(
+                OpenShellAPIGroup.sandboxes, namespace: "team-a", sandbox("rogue", spec: ["className": "strict", "image": "docker.io/evil:1"]))
+            try await eventually(timeout: .seconds(30)) {
+                let owner = try? await client.get(OpenShellAPIGroup.sandboxes, namespace: "team-a", name: "rogue")
+                return owner?.conditions[type: "Valid"]?.reason == "ClassViolation"
+            }
+            let owner = try await client.get(OpenShellAPIGroup.sandboxes, namespace: "team-a", name: "rogue")
+            #expect(owner.conditions[type: "Valid"]?.message.contains("spec.image") == true)
+            await #expect(throws: APIError.self) { try await client.get(SandboxResources.agentSandboxes, namespace: "team-a", name: "rogue") }
+            try await eventually(timeout: .seconds(30)) {
+                let events = try? await client.list(GroupVersionResource(group: "events.k8s.io", version: "v1", resource: "events"), namespace: "team-a")
+                return events?.items.contains { $0.json["reason"] == "ClassViolation" && $0.json["type"] == "Warning" } == true
+            }
+        }
+    }
+
+    @Test("a missing Secret holds the sandbox in SecretNotFound until the Secret appears")
+    func secretArrives() async throws {
+        try await withOperator { test in
+            let client = test.client
+            _ = try await client.create(
+                OpenShellAPIGroup.sandboxes, namespace: "team-a",
+                sandbox("keys", spec: ["providers": [["name": "github", "secretRef": ["name": "gh"]]]]))
+            try await eventually(timeout: .seconds(30)) {
+                let owner = try? await client.get(OpenShellAPIGroup.sandboxes, namespace: "team-a", name: "keys")
+                return owner?.conditions[type: "Ready"]?.reason == "SecretNotFound"
+            }
+            _ = try await client.create(SandboxResources.secrets, namespace: "team-a", KubeObject([
+                "apiVersion": "v1", "kind": "Secret", "metadata": ["name": "gh"], "stringData": ["GITHUB_TOKEN": "s3cr3t-value"],
+            ]))
+            try await eventually(timeout: .seconds(30)) { await phase(client, "keys") == "Ready" }
+            let live = try await client.get(SandboxResources.agentSandboxes, namespace: "team-a", name: "keys")
+            #expect(!live.value.jsonString().contains("s3cr3t-value"))
+        }
+    }
+}
