@@ -243,7 +243,7 @@ let package = Package(
         .testTarget(
             name: "LocalClusterTests",
             dependencies: [
-                "LocalCluster", "KubeCore",
+                "LocalCluster", "KubeCore", "Operator", "SandboxController",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -20,10 +20,11 @@ struct KubectlCluster: Sendable {
     let kubeconfig: String
 
     /// Starts a cluster with fast simulated controllers, runs `body`, stops the cluster.
-    static func with<T: Sendable>(_ body: @Sendable (KubectlCluster) async throws -> T) async throws -> T {
+    static func with<T: Sendable>(crdPaths: [URL] = [], _ body: @Sendable (KubectlCluster) async throws -> T) async throws -> T {
         let state = FileManager.default.temporaryDirectory.appendingPathComponent("kubectl-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: state) }
         var configuration = LocalCluster.Configuration(stateDirectory: state)
+        configuration.crdPaths = crdPaths
         configuration.simulators.podReadyDelay = .milliseconds(100)
         configuration.simulators.podStopDelay = .milliseconds(100)
         var logger = Logger(label: "kubectl-scenarios")

@@ -109,7 +109,13 @@ public struct SandboxReconciler: Reconciler {
             events.record(regarding: owner, related: snapshot.live, type: event.type, reason: event.reason, action: "Reconcile", note: event.note)
         }
         if !released, plan.status != snapshot.status {
-            try await writeStatus(plan.status, of: owner)
+            do {
+                try await writeStatus(plan.status, of: owner)
+            } catch let error as APIError where error.code == 409 {
+                // Our copy was behind: the newer version's watch event queues
+                // this key again, and that run writes the status.
+                logger.debug("status write conflicted; waiting for the newer version", metadata: ["key": "\(request.key)"])
+            }
         }
         return plan.requeueAfter.map { .requeue(after: $0) } ?? .done
     }
