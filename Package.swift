@@ -226,7 +226,7 @@ let package = Package(
         .testTarget(
             name: "KubeClientTests",
             dependencies: [
-                "KubeClient", "KubeCore", "TestSupport",
+                "KubeClient", "KubeCore", "LocalAPIServer", "TestSupport",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -243,7 +243,7 @@ let package = Package(
         .testTarget(
             name: "LocalClusterTests",
             dependencies: [
-                "LocalCluster", "KubeCore", "Operator", "SandboxController",
+                "LocalCluster", "LocalAPIServer", "KubeCore", "Operator", "SandboxController",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -21,12 +21,7 @@ public struct BenchServer: Sendable {
     ) async throws -> T {
         let credentials = try ClusterCredentials.generate()
         let server = LocalAPIServer(configuration: .init(credentials: credentials), logger: logger)
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask {
-                try await server.run()
-                return nil
-            }
-            defer { group.cancelAll() }
+        return try await withRunningService(server, logger: logger) {
             let url = await server.httpsURL()
             let admin = try credentials.clientCredentials(user: "admin", groups: ["system:masters"])
             let client = try RESTClient(

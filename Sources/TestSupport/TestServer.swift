@@ -32,11 +32,7 @@ public struct TestServer: Sendable {
         var logger = Logger(label: "test-apiserver")
         logger.logLevel = .warning
         let server = LocalAPIServer(configuration: configuration, logger: logger)
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask {
-                try await server.run()
-                return nil
-            }
+        return try await withRunningService(server, logger: logger) {
             let url = await server.httpsURL()
             let admin = try credentials.clientCredentials(user: "admin", groups: ["system:masters"])
             let client = try RESTClient(configuration: ClientConfiguration(
@@ -46,7 +42,6 @@ public struct TestServer: Sendable {
                                 clientKeyPEM: Data(admin.key.pemPKCS8.utf8))))
             let test = TestServer(server: server, client: client, url: url, credentials: credentials)
             try await test.waitForNamespace("default")
-            defer { group.cancelAll() }
             return try await body(test)
         }
     }

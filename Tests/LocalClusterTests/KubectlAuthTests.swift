@@ -26,12 +26,7 @@ struct RBACKubectlCluster: Sendable {
         var logger = Logger(label: "kubectl-auth")
         logger.logLevel = .warning
         let cluster = try LocalCluster(configuration: configuration, logger: logger)
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask {
-                try await cluster.run()
-                return nil
-            }
-            defer { group.cancelAll() }
+        return try await withRunningService(cluster, logger: logger) {
             let admin = KubectlCluster(cluster: cluster, kubeconfig: cluster.kubeconfigPath.path)
             try await admin.waitUntilReady()
             return try await body(RBACKubectlCluster(admin: admin, state: state))

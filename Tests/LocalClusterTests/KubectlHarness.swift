@@ -2,6 +2,7 @@
 //! simulated controllers) started for one test.
 import Foundation
 import KubeCore
+import LocalAPIServer
 import LocalCluster
 import Logging
 import Testing
@@ -30,12 +31,7 @@ struct KubectlCluster: Sendable {
         var logger = Logger(label: "kubectl-scenarios")
         logger.logLevel = .warning
         let cluster = try LocalCluster(configuration: configuration, logger: logger)
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask {
-                try await cluster.run()
-                return nil
-            }
-            defer { group.cancelAll() }
+        return try await withRunningService(cluster, logger: logger) {
             let kubeconfig = cluster.kubeconfigPath.path
             let harness = KubectlCluster(cluster: cluster, kubeconfig: kubeconfig)
             try await harness.waitUntilReady()

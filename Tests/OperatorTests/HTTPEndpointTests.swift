@@ -4,6 +4,7 @@ import CoreMetrics
 import Foundation
 import KubeClient
 import KubeCore
+import LocalAPIServer
 import Logging
 import Prometheus
 import Testing
@@ -85,11 +86,9 @@ struct HTTPServerTests {
         logger.logLevel = .warning
         let server = OperatorHTTPServer(
             address: ListenAddress(host: "127.0.0.1", port: 0), metrics: metrics, healthz: healthz, readyz: readyz, logger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await server.run() }
+        try await withRunningService(server, logger: logger) {
             let port = try await server.boundPort()
             let transport = try CurlTransport(configuration: ClientConfiguration(server: "http://127.0.0.1:\(port)"))
-            defer { group.cancelAll() }
             try await body(transport)
         }
     }

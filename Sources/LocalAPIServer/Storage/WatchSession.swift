@@ -1,7 +1,9 @@
 //! WatchSession: one client's watch, from store events to encoded watch events,
-//! with the server-side timeout and periodic bookmarks of kube-apiserver.
+//! with the server-side timeout and periodic bookmarks of kube-apiserver; a
+//! graceful shutdown of the server ends it.
 import Foundation
 import KubeCore
+import ServiceLifecycle
 
 public struct WatchSession: Sendable {
     let store: ObjectStore
@@ -34,6 +36,17 @@ public struct WatchSession: Sendable {
         }
         guard let watch else { return }
         defer { store.endWatch(watch.id) }
+        // Like kube-apiserver, a server shutting down ends its watches (clients
+        // resume elsewhere from their last resourceVersion) instead of waiting.
+        try await withGracefulShutdownHandler {
+            try await stream(watch, encodeLine: encodeLine, emit)
+        } onGracefulShutdown: { [store] in
+            store.endWatch(watch.id)
+        }
+    }
+
+    private func stream<Output>(_ watch: StoreWatch, encodeLine: (StoreEvent, Bool) -> Output,
+                                _ emit: (Output) async throws -> Void) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             if let timeout {
                 group.addTask { [store] in

@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdHTTP2
 import HummingbirdTLS
 import KubeCore
+import LocalAPIServer
 import Logging
 import NIOCore
 import NIOSSL
@@ -107,18 +108,10 @@ enum TestServer {
                 onServerRunning: onServerRunning, logger: logger)
         }
 
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.run() }
+        return try await withRunningService(app, logger: logger) {
             var iterator = ports.makeAsyncIterator()
             let port = await iterator.next() ?? 0
-            do {
-                let result = try await body("https://127.0.0.1:\(port)", state)
-                group.cancelAll()
-                return result
-            } catch {
-                group.cancelAll()
-                throw error
-            }
+            return try await body("https://127.0.0.1:\(port)", state)
         }
     }
 
