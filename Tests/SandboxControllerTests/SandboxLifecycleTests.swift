@@ -229,4 +229,96 @@ struct SandboxLifecycleTests {
             #expect(!live.value.jsonString().contains("s3cr3t-value"))
         }
     }
+
+    @Test("an OpenShellSandbox recreated under the same name waits out its predecessor's Sandbox and never inherits it")
+    func recreatedOwner() async throws {
+        try await withOperator { test in
+            let client = test.client
+            let first = try await client.create(OpenShellAPIGroup.sandboxes, namespace: "team-a", sandbox("again"))
+            try await eventually(timeout: .seconds(30)) { await phase(client, "again") == "Ready" }
+            let old = try await client.get(SandboxResources.agentSandboxes, namespace: "team-a", name: "again")
+            // With the garbage collector paused, the old Sandbox outlives its owner.
+            test.server.faults.pause(controller: "garbage-collector")
+            _ = try await client.delete(OpenShellAPIGroup.sandboxes, namespace: "team-a", name: "again")
+            try await eventually(timeout: .seconds(30)) { await phase(client, "again") == "Deleting" }
+            _ = try await client.patch(OpenShellAPIGroup.sandboxes, namespace: "team-a", name: "again", type: .merge, patch: ["metadata": ["finalizers": .null]])
+            let second = try await client.create(OpenShellAPIGroup.sandboxes, namespace: "team-a", sandbox("again"))
+            #expect(second.uid != first.uid)
+            try await eventually(timeout: .seconds(30)) {
+                let owner = try? await client.get(OpenShellAPIGroup.sandboxes, namespace: "team-a", name: "again")
+                return owner?.conditions[type: "Ready"]?.reason == "PredecessorTerminating"
+            }
+            #expect(try await client.get(SandboxResources.agentSandboxes, namespace: "team-a", name: "again").uid == old.uid)
+            test.server.faults.resume(controller: "garbage-collector")
+            try await eventually(timeout: .seconds(30)) { await phase(client, "again") == "Ready" }
+            let new = try await client.get(SandboxResources.agentSandboxes, namespace: "team-a", name: "again")
+            #expect(new.uid != old.uid)
+            #expect(new.controllerReference?.uid == second.uid)
+        }
+    }
+
+    @Test("a change to the referenced OpenShellPolicy re-queues the sandbox and rolls the new policy out")
+    func policyChange() async throws {
+        try await withOperator { test in
+            let client = test.client
+            let policy = KubeObject([
+                "apiVersion": "openshell.ai/v1alpha1", "kind": "OpenShellPolicy", "metadata": ["name": "fs", "namespace": "team-a"],
+                "spec": ["filesystem": ["readOnly": ["/usr"], "readWrite": ["/sandbox"]]],
+            ])
+            _ = try await client.create(OpenShellAPIGroup.policies, namespace: "team-a", policy)
+            _ = try await client.create(OpenShellAPIGroup.sandboxes, namespace: "team-a", sandbox("pol", spec: ["policyRef": ["name": "fs"]]))
+            try await eventually(timeout: .seconds(30)) { await phase(client, "pol") == "Ready" }
+            let pod = try await client.get(SandboxResources.pods, namespace: "team-a", name: "pol")
+            _ = try await client.patch(
+                OpenShellAPIGroup.policies, namespace: "team-a", name: "fs", type: .merge,
+                patch: ["spec": ["filesystem": ["readOnly": ["/usr", "/etc"]]]])
+            try await eventually(timeout: .seconds(30)) {
+                let map = try? await client.get(SandboxResources.configMaps, namespace: "team-a", name: "pol-openshell")
+                return map?.json["data"]?["policy.yaml"]?.stringValue?.contains("/etc") == true
+            }
+            try await eventually(timeout: .seconds(30)) {
+                guard let new = try? await client.get(SandboxResources.pods, namespace: "team-a", name: "pol") else { return false }
+                let current = await phase(client, "pol")
+                return new.uid != pod.uid && current == "Ready"
+            }
+            let status = try await client.get(OpenShellAPIGroup.policies, namespace: "team-a", name: "fs")
+            #expect(status.conditions[type: "Valid"]?.isTrue == true)
+        }
+    }
+
+    @Test("failurePolicy Restart: after the backoff a new pod starts, the restart is counted, the limit holds")
+    func failureRestart() async throws {
+        try await withOperator { test in
+            let client = test.client
+            _ = try await client.create(
+                OpenShellAPIGroup.sandboxes, namespace: "team-a",
+                sandbox("phoenix", spec: ["failurePolicy": ["action": "Restart", "maxRestarts": 1]]))
+            try await eventually(timeout: .seconds(30)) { await phase(client, "phoenix") == "Ready" }
+            let pod = try await client.get(SandboxResources.pods, namespace: "team-a", name: "phoenix")
+            _ = try await client.patch(
+                SandboxResources.pods, namespace: "team-a", name: "phoenix", type: .merge,
+                patch: ["metadata": ["annotations": .object([KubeletHooks.terminateAnnotation: "Failed:2"])]])
+            try await eventually(timeout: .seconds(30)) {
+                let owner = try? await client.get(OpenShellAPIGroup.sandboxes, namespace: "team-a", name: "phoenix")
+                return owner?.conditions[type: "Ready"]?.reason == "RestartPending"
+            }
+            // The first restart waits 10 s.
+            try await eventually(timeout: .seconds(40)) {
+                guard let new = try? await client.get(SandboxResources.pods, namespace: "team-a", name: "phoenix") else { return false }
+                let current = await phase(client, "phoenix")
+                return new.uid != pod.uid && current == "Ready"
+            }
+            let owner = try await client.get(OpenShellAPIGroup.sandboxes, namespace: "team-a", name: "phoenix")
+            #expect(owner.status?["restartCount"] == 1)
+            #expect(owner.status?["lastExitCode"] == 2)
+            _ = try await client.patch(
+                SandboxResources.pods, namespace: "team-a", name: "phoenix", type: .merge,
+                patch: ["metadata": ["annotations": .object([KubeletHooks.terminateAnnotation: "Failed:3"])]])
+            try await eventually(timeout: .seconds(30)) {
+                let owner = try? await client.get(OpenShellAPIGroup.sandboxes, namespace: "team-a", name: "phoenix")
+                return owner?.conditions[type: "Ready"]?.reason == "MainProcessExited"
+            }
+            #expect(try await client.get(OpenShellAPIGroup.sandboxes, namespace: "team-a", name: "phoenix").status?["restartCount"] == 1)
+        }
+    }
 }
