@@ -86,6 +86,29 @@ struct ControllerTests {
         }
     }
 
+    @Test("a requeue-after scheduled before a restart keeps its time after it, unless the object changed")
+    func restartKeepsScheduledWork() async throws {
+        try await TestServer.with { server in
+            for name in ["later", "changed"] { _ = try await server.client.create(.configMaps, namespace: "default", item(name)) }
+            let database = FileManager.default.temporaryDirectory.appendingPathComponent("controller-\(UUID().uuidString).db").path
+            let first = RecordingReconciler { _, _ in .requeue(.seconds(3600)) }
+            try await withController(server, reconciler: first, database: database) { _ in
+                try await eventually { first.total == 2 }
+            }
+            var changed = try await server.client.get(.configMaps, namespace: "default", name: "changed")
+            changed.labels["tier"] = "gold"
+            _ = try await server.client.update(.configMaps, namespace: "default", changed)
+
+            let second = RecordingReconciler()
+            try await withController(server, reconciler: second, database: database) { controller in
+                try await eventually { second.count(of: "default/changed") == 1 }
+                try await Task.sleep(for: .milliseconds(300))
+                #expect(second.count(of: "default/later") == 0, "the hour-long requeue was cut short")
+                #expect(controller.startupSummary == StartupSummary(immediate: 1, queued: 1, deferred: 0, gone: 0))
+            }
+        }
+    }
+
     @Test("after a restart only new and changed objects are reconciled at once; the rest wait for the sweep")
     func restartReconcilesOnlyChanges() async throws {
         try await TestServer.with { server in

@@ -1,5 +1,6 @@
 //! StartupPlanner: which listed objects get a prompt reconcile after a
-//! restart, which only a spread low-priority pass, and which are gone.
+//! restart, which keep their place in the queue, which only a spread
+//! low-priority pass, and which are gone.
 import Foundation
 import KubeCore
 import Testing
@@ -29,7 +30,7 @@ private func listed(_ name: String, uid: String = "uid-1", generation: Int64 = 2
 
 /// One row of the planner table.
 struct PlannerCase: Sendable, CustomTestStringConvertible {
-    enum Bucket: Sendable { case normal, low, gone, none }
+    enum Bucket: Sendable { case normal, low, queued, gone, none }
     var name: String
     var listed: ListedObject?
     var observed: ObservedState?
@@ -50,7 +51,11 @@ private let cases: [PlannerCase] = [
     .init(name: "input hash changed (labels, referenced Secret) → normal",
           listed: listed("x", inputHash: "h2"), observed: observedRow("x"), expected: .normal),
     .init(name: "being deleted → normal", listed: listed("x", deleting: true), observed: observedRow("x"), expected: .normal),
-    .init(name: "still pending in the queue → normal", listed: listed("x"), observed: observedRow("x"), pending: true, expected: .normal),
+    .init(name: "unchanged and still pending in the queue → keeps its schedule",
+          listed: listed("x"), observed: observedRow("x"), pending: true, expected: .queued),
+    .init(name: "pending and changed while down → normal",
+          listed: listed("x", generation: 3), observed: observedRow("x"), pending: true, expected: .normal),
+    .init(name: "pending and never reconciled → normal", listed: listed("x"), observed: nil, pending: true, expected: .normal),
     .init(name: "remembered but not listed → gone", listed: nil, observed: observedRow("x"), expected: .gone),
     .init(name: "pending but neither listed nor remembered → nothing (the queue has it)",
           listed: nil, observed: nil, pending: true, expected: .none),
@@ -69,6 +74,7 @@ struct StartupPlannerTests {
             using: &rng)
         #expect(plan.normal == (row.expected == .normal ? [key("x")] : []))
         #expect(plan.lowPriority.map(\.key) == (row.expected == .low ? [key("x")] : []))
+        #expect(plan.queued == (row.expected == .queued ? [key("x")] : []))
         #expect(plan.gone == (row.expected == .gone ? [key("x")] : []))
     }
 
@@ -96,30 +102,31 @@ struct StartupPlannerTests {
         #expect(plan.lowPriority.map(\.delay) == [.zero])
     }
 
-    @Test("a mixed listing: every listed key once, sorted; gone only for unlisted remembered keys")
+    @Test("a mixed listing: every listed key once, sorted; queued only for unchanged pending keys; gone only for unlisted remembered keys")
     func mixed() {
         var rng = SeededGenerator(state: 3)
         let plan = StartupPlanner.plan(
-            listed: [listed("c"), listed("a", generation: 9), listed("b"), listed("a", generation: 9), listed("d")],
-            observed: [key("a"): observedRow("a"), key("b"): observedRow("b"), key("z"): observedRow("z"), key("y"): observedRow("y")],
-            pending: [key("d")],
+            listed: [listed("c"), listed("a", generation: 9), listed("b"), listed("a", generation: 9), listed("d"), listed("e")],
+            observed: [key("a"): observedRow("a"), key("b"): observedRow("b"), key("e"): observedRow("e"),
+                       key("z"): observedRow("z"), key("y"): observedRow("y")],
+            pending: [key("d"), key("e")],
             spreadOver: .seconds(60),
             using: &rng)
         #expect(plan.normal == [key("a"), key("c"), key("d")])
+        #expect(plan.queued == [key("e")])
         #expect(plan.lowPriority.map(\.key) == [key("b")])
         #expect(plan.gone == [key("y"), key("z")])
     }
 
     @Test("reason names the first rule that applies", arguments: [
-        (listed("x", deleting: true), true, StartupPlanner.Reason.pending),
-        (listed("x", uid: "other", deleting: true), false, .beingDeleted),
-        (listed("x", uid: "other", generation: 5), false, .uidChanged),
-        (listed("x", generation: 5, inputHash: "new"), false, .generationChanged),
-        (listed("x", inputHash: "new"), false, .inputsChanged),
+        (listed("x", uid: "other", deleting: true), StartupPlanner.Reason.beingDeleted),
+        (listed("x", uid: "other", generation: 5), .uidChanged),
+        (listed("x", generation: 5, inputHash: "new"), .generationChanged),
+        (listed("x", inputHash: "new"), .inputsChanged),
     ])
-    func reason(object: ListedObject, pending: Bool, expected: StartupPlanner.Reason) {
-        #expect(StartupPlanner.reason(for: object, observed: observedRow("x"), isPending: pending) == expected)
-        #expect(StartupPlanner.reason(for: listed("x"), observed: nil, isPending: false) == .new)
-        #expect(StartupPlanner.reason(for: listed("x"), observed: observedRow("x"), isPending: false) == nil)
+    func reason(object: ListedObject, expected: StartupPlanner.Reason) {
+        #expect(StartupPlanner.reason(for: object, observed: observedRow("x")) == expected)
+        #expect(StartupPlanner.reason(for: listed("x"), observed: nil) == .new)
+        #expect(StartupPlanner.reason(for: listed("x"), observed: observedRow("x")) == nil)
     }
 }

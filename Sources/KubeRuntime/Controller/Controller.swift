@@ -47,15 +47,18 @@ public struct ControllerConfiguration: Sendable {
 
 /// What the start-up planning decided, for logs and tests.
 public struct StartupSummary: Sendable, Hashable {
-    /// Objects reconciled at once: new, changed, being deleted, or pending from before.
+    /// Objects reconciled at once: new, changed or being deleted.
     public var immediate: Int
+    /// Unchanged objects already queued before the restart, left at their scheduled time.
+    public var queued: Int
     /// Unchanged objects scheduled at low priority over the sweep window.
     public var deferred: Int
     /// Objects remembered but deleted while the operator was down.
     public var gone: Int
 
-    public init(immediate: Int, deferred: Int, gone: Int) {
+    public init(immediate: Int, queued: Int = 0, deferred: Int, gone: Int) {
         self.immediate = immediate
+        self.queued = queued
         self.deferred = deferred
         self.gone = gone
     }
@@ -171,6 +174,9 @@ public final class Controller: Service, Sendable {
             listed: listed, observed: observed, pending: pending,
             spreadOver: configuration.startupSweepWindow, using: &random)
         try queue.add(controller: name, keys: plan.normal, priority: WorkPriority.normal)
+        for key in plan.normal {
+            logger.debug("reconciling at once after the restart", metadata: ["key": "\(key)", "reason": "\(plan.reasons[key]?.rawValue ?? "")"])
+        }
         // One transaction per whole second of delay keeps 10,000 deferred keys cheap.
         let bySecond = Dictionary(grouping: plan.lowPriority) { Int($0.delay.timeInterval) }
         for (seconds, entries) in bySecond {
@@ -186,11 +192,13 @@ public final class Controller: Service, Sendable {
                                metadata: ["key": "\(key)", "error": "\(error)"])
             }
         }
-        let summary = StartupSummary(immediate: plan.normal.count, deferred: plan.lowPriority.count, gone: plan.gone.count)
+        let summary = StartupSummary(
+            immediate: plan.normal.count, queued: plan.queued.count, deferred: plan.lowPriority.count, gone: plan.gone.count)
         startup.withLock { $0 = summary }
         metrics.planned(summary)
         logger.info("start-up planned from the observed state", metadata: [
-            "objects": "\(listed.count)", "immediate": "\(summary.immediate)", "deferred": "\(summary.deferred)",
+            "objects": "\(listed.count)", "immediate": "\(summary.immediate)", "queued": "\(summary.queued)",
+            "deferred": "\(summary.deferred)",
             "gone": "\(summary.gone)", "sweepWindow": "\(configuration.startupSweepWindow)",
         ])
     }

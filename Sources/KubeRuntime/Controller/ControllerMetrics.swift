@@ -40,7 +40,7 @@ struct ControllerMetrics: Sendable {
         maxConcurrent.record(maxConcurrentReconciles)
         startup = Gauge(label: "openshell_operator_startup_seconds", dimensions: dimensions, factory: factory)
         var decisions: [String: Gauge] = [:]
-        for decision in ["immediate", "deferred", "gone"] {
+        for decision in ["immediate", "queued", "deferred", "gone"] {
             decisions[decision] = Gauge(
                 label: "openshell_operator_startup_objects", dimensions: dimensions + [("decision", decision)], factory: factory)
         }
@@ -64,6 +64,7 @@ struct ControllerMetrics: Sendable {
     /// What the start-up planning decided, per decision.
     func planned(_ summary: StartupSummary) {
         startupDecisions["immediate"]?.record(summary.immediate)
+        startupDecisions["queued"]?.record(summary.queued)
         startupDecisions["deferred"]?.record(summary.deferred)
         startupDecisions["gone"]?.record(summary.gone)
     }
