@@ -120,16 +120,29 @@ public struct SandboxReconciler: Reconciler {
         return plan.requeueAfter.map { .requeue(after: $0) } ?? .done
     }
 
-    /// Classes, policies and the namespace are read beyond the spec: their
-    /// versions are part of what a restart compares.
+    /// Everything a decision reads beyond the spec, by version: the class,
+    /// policy, rules ConfigMap, referenced Secrets and namespace, and the
+    /// owned Sandbox, pod, ConfigMap and NetworkPolicy. A restart compares it,
+    /// so an object whose Sandbox or pod moved on while the operator was down
+    /// (a suspend finishing, a pod failing) is looked at at once, not in the sweep.
     public func inputHash(for object: KubeObject) -> String {
         let spec = (try? object.decodeSpec(OpenShellSandboxSpec.self)) ?? OpenShellSandboxSpec()
-        let className = resolveClass(spec).name ?? ""
-        let classVersion = caches.classes.cache.get(ObjectKey(namespace: "", name: className))?.resourceVersion ?? ""
-        let policyVersion = spec.policyRef.flatMap { caches.policies.cache.get(ObjectKey(namespace: object.namespace, name: $0.name))?.resourceVersion } ?? ""
+        let resolved = resolveClass(spec)
+        let namespace = object.namespace
+        func version(_ informer: Informer, _ namespace: String, _ name: String?) -> JSONValue {
+            guard let name else { return .null }
+            return .string(informer.cache.get(ObjectKey(namespace: namespace, name: name))?.resourceVersion ?? "")
+        }
+        let rules = resolved.spec?.policyEngine?.rulesConfigMapRef
+        let secrets = Self.secretReferences(spec).map(\.name).sorted().map { version(caches.secrets, namespace, $0) }
         return InputDigest.of([
             .object(object.labels.mapValues(JSONValue.string)), .object(object.annotations.mapValues(JSONValue.string)),
-            .string(classVersion), .string(policyVersion),
+            version(caches.classes, "", resolved.name), version(caches.policies, namespace, spec.policyRef?.name),
+            version(caches.rules, rules?.namespace ?? "", rules?.name), .array(secrets),
+            version(caches.namespaces, "", namespace),
+            version(caches.agentSandboxes, namespace, object.name), version(caches.pods, namespace, object.name),
+            version(caches.configMaps, namespace, "\(object.name)-openshell"),
+            version(caches.networkPolicies, namespace, "\(object.name)-openshell"),
         ])
     }
 
