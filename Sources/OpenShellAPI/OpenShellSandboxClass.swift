@@ -6,7 +6,8 @@ public struct OpenShellSandboxClassSpec: Codable, Sendable, Hashable {
     public var images: ClassImages?
     public var supervisor: SupervisorSpec?
     /// `Combined` (default): the supervisor runs in the agent container.
-    /// `Sidecar`: the network supervisor runs in its own container.
+    /// `Sidecar`: the network supervisor runs in its own container
+    /// (`supervisor.sidecar`), the agent container without privileges.
     public var topology: String?
     /// The agent image's pull policy (`Always`, `IfNotPresent`, `Never`); unset leaves the cluster default.
     public var imagePullPolicy: String?
@@ -53,6 +54,12 @@ public struct OpenShellSandboxClassSpec: Codable, Sendable, Hashable {
         self.networkPolicy = networkPolicy
         self.userOverrides = userOverrides
     }
+
+    /// The `topology` value that asks for the network sidecar.
+    public static let sidecarTopology = "Sidecar"
+
+    /// `topology` is `Sidecar` (anything else renders the combined pod).
+    public var usesSidecarTopology: Bool { topology == Self.sidecarTopology }
 }
 
 public struct ClassImages: Codable, Sendable, Hashable {
@@ -73,11 +80,42 @@ public struct SupervisorSpec: Codable, Sendable, Hashable {
     public var imagePullPolicy: String?
     /// `ImageVolume` (default; Kubernetes ≥ 1.35) or `InitContainer`.
     public var sideloadMethod: String?
-    public init(image: String? = nil, imagePullPolicy: String? = nil, sideloadMethod: String? = nil) {
+    /// The network sidecar of the `Sidecar` topology; ignored by `Combined`.
+    public var sidecar: SidecarSpec?
+    public init(image: String? = nil, imagePullPolicy: String? = nil, sideloadMethod: String? = nil, sidecar: SidecarSpec? = nil) {
         self.image = image
         self.imagePullPolicy = imagePullPolicy
         self.sideloadMethod = sideloadMethod
+        self.sidecar = sidecar
     }
+}
+
+/// The `openshell-supervisor-network` container of the `Sidecar` topology.
+public struct SidecarSpec: Codable, Sendable, Hashable {
+    /// The UID the network sidecar runs as when the network policy is not
+    /// process-binary-aware (default 1337, within `proxyUIDRange`). It must
+    /// differ from the sandbox UID: the pod's nftables rules exempt it from
+    /// the proxy redirect.
+    public var proxyUID: Int64?
+    /// Match network policy `binaries` against the calling process (default
+    /// true): the sidecar runs as root with `SYS_PTRACE` and `DAC_READ_SEARCH`
+    /// to read the workload's `/proc`. False: it runs as `proxyUID` with no
+    /// added capability and enforces endpoints and L7 rules only.
+    public var processBinaryAwareNetworkPolicy: Bool?
+
+    public static let defaultProxyUID: Int64 = 1337
+    /// Non-root, and not the overflow id 4294967295.
+    public static let proxyUIDRange: ClosedRange<Int64> = 1000...4_294_967_294
+
+    public init(proxyUID: Int64? = nil, processBinaryAwareNetworkPolicy: Bool? = nil) {
+        self.proxyUID = proxyUID
+        self.processBinaryAwareNetworkPolicy = processBinaryAwareNetworkPolicy
+    }
+
+    /// `proxyUID`, else 1337.
+    public var effectiveProxyUID: Int64 { proxyUID ?? Self.defaultProxyUID }
+    /// `processBinaryAwareNetworkPolicy`, else true.
+    public var binaryAware: Bool { processBinaryAwareNetworkPolicy ?? true }
 }
 
 public struct ClassSecurity: Codable, Sendable, Hashable {

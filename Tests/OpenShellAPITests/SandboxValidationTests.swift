@@ -420,6 +420,52 @@ struct SandboxValidationTests {
         #expect(found.map(\.error.reason) == [FieldErrorReason.forbidden])
     }
 
+    // MARK: Sidecar proxy identity
+
+    /// A class topology and sidecar settings, the namespace's sandbox UID, and the problems expected.
+    static let sidecarIdentity: [(name: String, class: OpenShellSandboxClassSpec, sandboxUID: Int64?, expected: [String])] = [
+        ("an explicit proxy UID equal to the sandbox UID",
+         sidecarClass(SidecarSpec(proxyUID: 1000, processBinaryAwareNetworkPolicy: false)), 1000, [
+            #"ClassViolation spec.className: Forbidden: sandbox UID 1000 is not allowed by OpenShellSandboxClass "standard" (supervisor.sidecar.proxyUID is also 1000: the Sidecar topology's network proxy must run as a user other than the sandbox's)"#,
+         ]),
+        ("the default proxy UID equal to a namespace's sandbox UID", sidecarClass(nil), 1337, [
+            #"ClassViolation spec.className: Forbidden: sandbox UID 1337 is not allowed by OpenShellSandboxClass "standard" (supervisor.sidecar.proxyUID defaults to 1337: the Sidecar topology's network proxy must run as a user other than the sandbox's)"#,
+         ]),
+        ("equal while binary-aware (the setting takes effect once that is off)",
+         sidecarClass(SidecarSpec(proxyUID: 1000680000)), 1000680000, [
+            #"ClassViolation spec.className: Forbidden: sandbox UID 1000680000 is not allowed by OpenShellSandboxClass "standard" (supervisor.sidecar.proxyUID is also 1000680000: the Sidecar topology's network proxy must run as a user other than the sandbox's)"#,
+         ]),
+        ("different UIDs", sidecarClass(SidecarSpec(proxyUID: 2000, processBinaryAwareNetworkPolicy: false)), 1000, []),
+        ("the default proxy UID and the default sandbox UID", sidecarClass(nil), 1000, []),
+        ("a Combined class ignores the sidecar settings",
+         OpenShellSandboxClassSpec(supervisor: SupervisorSpec(sidecar: SidecarSpec(proxyUID: 1000)), topology: "Combined"), 1000, []),
+        ("no topology is Combined", OpenShellSandboxClassSpec(supervisor: SupervisorSpec(sidecar: SidecarSpec(proxyUID: 1000))), 1000, []),
+        ("an unknown sandbox UID skips the check", sidecarClass(SidecarSpec(proxyUID: 1000)), nil, []),
+    ]
+
+    static func sidecarClass(_ sidecar: SidecarSpec?) -> OpenShellSandboxClassSpec {
+        OpenShellSandboxClassSpec(supervisor: SupervisorSpec(sidecar: sidecar), topology: "Sidecar")
+    }
+
+    @Test(arguments: sidecarIdentity.indices)
+    func aSidecarProxyUIDEqualToTheSandboxUIDIsAClassViolation(_ index: Int) {
+        let c = Self.sidecarIdentity[index]
+        let found = SandboxValidation.validate(OpenShellSandboxSpec(), class: c.class, className: "standard", createdAt: created, now: created,
+                                               sandboxUID: c.sandboxUID)
+        #expect(found.map { "\($0.reason.rawValue) \($0)" } == c.expected, "\(c.name)")
+        #expect(found.allSatisfy { $0.error.reason == FieldErrorReason.forbidden })
+    }
+
+    @Test func theSidecarIdentityProblemComesFirstAndWithoutAClassNameNamesTheKind() {
+        let found = SandboxValidation.validate(
+            OpenShellSandboxSpec(gpus: 0), class: Self.sidecarClass(SidecarSpec(proxyUID: 1000)), className: nil, createdAt: created, now: created,
+            sandboxUID: 1000)
+        #expect(found.map(\.description) == [
+            "spec.className: Forbidden: sandbox UID 1000 is not allowed by its OpenShellSandboxClass (supervisor.sidecar.proxyUID is also 1000: the Sidecar topology's network proxy must run as a user other than the sandbox's)",
+            "spec.gpus: Invalid value: 0: must be greater than 0",
+        ])
+    }
+
     @Test func theResultDoesNotDependOnNow() {
         for c in Self.invalid + Self.valid {
             let early = SandboxValidation.validate(c.spec, class: c.classSpec, className: "standard", createdAt: created, now: created)

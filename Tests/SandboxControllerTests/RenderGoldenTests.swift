@@ -1,4 +1,4 @@
-//! Golden renderings of four representative sandboxes, checked byte for
+//! Golden renderings of five representative sandboxes, checked byte for
 //! byte (regenerate with `UPDATE_GOLDEN=1`), validated against the upstream
 //! v1beta1 Sandbox schema; determinism and what the rollout hash covers.
 import Foundation
@@ -108,7 +108,45 @@ enum GoldenCases {
         ))
     }()
 
-    static let all = [minimal, fullClass, suspendedService, networkPolicy]
+    /// A Sidecar class: binary-aware network sidecar (the default), an explicit proxy UID, init-container sideload,
+    /// AppArmor, a class policy with rules, an inference route with a key, a workspace, an OpenShift UID range.
+    static let sidecar: GoldenCase = {
+        let classSpec = OpenShellSandboxClassSpec(
+            supervisor: SupervisorSpec(image: "registry.example/openshell/supervisor:0.0.111", imagePullPolicy: "IfNotPresent",
+                                       sideloadMethod: "InitContainer", sidecar: SidecarSpec(proxyUID: 2000)),
+            topology: "Sidecar", serviceAccountName: "openshell-sandbox",
+            security: ClassSecurity(appArmorProfile: SecurityProfile(type: "RuntimeDefault")),
+            policyEngine: PolicyEngineSpec(rulesConfigMapRef: NamespacedConfigMapKeyReference(namespace: "openshell-system", name: "rules"))
+        )
+        let spec = OpenShellSandboxSpec(
+            className: "restricted",
+            image: "registry.example/agents/base:1.4",
+            command: ["claude"],
+            env: [EnvVar(name: "PROJECT", value: "demo")],
+            providers: [ProviderSpec(name: "github", secretRef: LocalObjectReference(name: "github-token"),
+                                     env: [ProviderEnv(name: "GITHUB_TOKEN", key: "token")])],
+            inference: InferenceSpec(routes: [
+                InferenceRoute(name: "inference.local", endpoint: "https://integrate.api.nvidia.com/v1", model: "nvidia/nemotron",
+                               providerType: "nvidia", protocols: ["openai_chat_completions"],
+                               apiKeySecretRef: SecretKeySelector(name: "nvidia-api", key: "api-key")),
+            ]),
+            logLevel: "debug"
+        )
+        let policy = SandboxPolicySpec(
+            filesystem: FilesystemPolicy(includeWorkdir: true, readOnly: ["/usr", "/etc"], readWrite: ["/sandbox", "/tmp"]),
+            networkPolicies: ["github_api": NetworkPolicyRule(
+                endpoints: [NetworkEndpoint(host: "api.github.com", port: 443, protocol: "rest", access: "read-only")],
+                binaries: [NetworkBinary(path: "/usr/bin/gh")]
+            )]
+        )
+        return GoldenCase(name: "sidecar", input: SandboxRenderInput(
+            owner: RenderFixtures.owner(name: "restricted-agent"), spec: spec, className: "restricted", classSpec: classSpec,
+            policy: policy, policyRules: "package openshell.sandbox\n\ndefault allow := false\n",
+            namespace: NamespaceFacts(sandboxUID: 1_000_680_000, sandboxGID: 1_000_690_000)
+        ))
+    }()
+
+    static let all = [minimal, fullClass, suspendedService, networkPolicy, sidecar]
 }
 
 @Suite("Renderer goldens")

@@ -7,7 +7,7 @@ extension OpenShellSandboxClassSpec: SchemaDescribed {
         .object("Defaults for sandboxes of this class and the limits they cannot exceed. A sandbox that violates them gets a ClassViolation condition and nothing is created.", [
             "images": ClassImages.schema.described("The default agent image and the images sandboxes may use."),
             "supervisor": SupervisorSpec.schema.described("The OpenShell supervisor and how it reaches the agent container."),
-            "topology": .string("Combined (default): the supervisor runs in the agent container. Sidecar: the network supervisor runs in its own container.")
+            "topology": .string("Combined (default): the supervisor runs in the agent container, as root with SYS_ADMIN, NET_ADMIN, SYS_PTRACE and SYSLOG. Sidecar: the network supervisor runs in its own container (see supervisor.sidecar) and the agent container runs as the sandbox user with every capability dropped.")
                 .oneOf(["Combined", "Sidecar"]),
             "imagePullPolicy": .pullPolicy("The agent image's pull policy; unset leaves the cluster default."),
             "runtimeClassName": .objectName("The RuntimeClass of sandbox pods (e.g. gvisor, kata); a sandbox may override it only with userOverrides.allowRuntimeClass."),
@@ -45,6 +45,17 @@ extension SupervisorSpec: SchemaDescribed {
             "imagePullPolicy": .pullPolicy("The supervisor image's pull policy."),
             "sideloadMethod": .string("ImageVolume (default; Kubernetes 1.35 or later): mount the supervisor image as a volume. InitContainer: copy the binary in an init container.")
                 .oneOf(["ImageVolume", "InitContainer"]),
+            "sidecar": SidecarSpec.schema.described("The network sidecar (openshell-supervisor-network) of the Sidecar topology; ignored by Combined."),
+        ])
+    }
+}
+
+extension SidecarSpec: SchemaDescribed {
+    public static var schema: Schema {
+        .object("The network sidecar of the Sidecar topology.", [
+            "proxyUID": .integer("The UID the network sidecar runs as when processBinaryAwareNetworkPolicy is false. Default 1337. It must differ from the sandbox UID (1000, or the start of the namespace's openshift.io/sa.scc.uid-range); a sandbox whose UID equals it gets a ClassViolation.",
+                                 format: "int64").range(SidecarSpec.proxyUIDRange),
+            "processBinaryAwareNetworkPolicy": .boolean("Default true: network policy binaries are matched against the calling process, so the sidecar runs as root with SYS_PTRACE and DAC_READ_SEARCH to read the workload's /proc. False: the sidecar runs as proxyUID without added capabilities and enforces endpoints and L7 rules only, ignoring binaries."),
         ])
     }
 }
@@ -52,7 +63,7 @@ extension SupervisorSpec: SchemaDescribed {
 extension ClassSecurity: SchemaDescribed {
     public static var schema: Schema {
         .object("Security profiles of sandbox pods.", [
-            "appArmorProfile": SecurityProfile.schema.described("The AppArmor profile of the agent container."),
+            "appArmorProfile": SecurityProfile.schema.described("The AppArmor profile of the agent container and, in the Sidecar topology, of the network containers."),
             "seccompProfile": SecurityProfile.schema.described("The seccomp profile of the pod."),
         ])
     }

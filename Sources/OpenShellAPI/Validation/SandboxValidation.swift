@@ -22,13 +22,18 @@ public enum SandboxValidation {
     ///   - now: the current time. No rule depends on it, on purpose: whether a
     ///     spec is valid must not change while it sits unchanged (an expired
     ///     sandbox's `expiresAt` lies in the past and stays valid).
+    ///   - sandboxUID: the UID the sandbox user gets in the sandbox's namespace
+    ///     (the namespace's `openshift.io/sa.scc.uid-range` start, else 1000);
+    ///     nil skips the check that needs it (`checkSidecarIdentity`).
     public static func validate(
-        _ spec: OpenShellSandboxSpec, class: OpenShellSandboxClassSpec?, className: String?, createdAt: Date, now: Date
+        _ spec: OpenShellSandboxSpec, class: OpenShellSandboxClassSpec?, className: String?, createdAt: Date, now: Date,
+        sandboxUID: Int64? = nil
     ) -> [SpecProblem] {
         _ = now
         let root = FieldPath("spec")
         let cls = `class`.map { ClassContext($0, name: className) }
         var out: [SpecProblem] = []
+        checkSidecarIdentity(cls, sandboxUID: sandboxUID, root.child("className"), &out)
         checkImage(spec.image, cls, root.child("image"), &out)
         checkCommand(spec.command, root.child("command"), &out)
         var envNames = checkEnv(spec.env, root.child("env"), &out)
@@ -47,6 +52,27 @@ public enum SandboxValidation {
             out.append(.invalidSpec, .tooLong(root.child("logLevel"), maxLength: OpenShellLimits.maxLogLevelLength))
         }
         return out
+    }
+
+    // MARK: - Class topology
+
+    /// With a `Sidecar` class, the sandbox UID must differ from the class's
+    /// `supervisor.sidecar.proxyUID` (default 1337): the pod's nftables rules
+    /// exempt the proxy's UID from the redirect to the proxy, so a workload
+    /// running as that UID would bypass it. Checked whether or not the policy
+    /// is binary-aware (then the sidecar runs as root and the UID is unused,
+    /// but it takes effect as soon as the class turns binary-awareness off),
+    /// as OpenShell's own driver does. Reported on `spec.className`, the
+    /// field that chose the class; the message names the class's field.
+    static func checkSidecarIdentity(_ cls: ClassContext?, sandboxUID: Int64?, _ path: FieldPath, _ out: inout [SpecProblem]) {
+        guard let cls, cls.spec.usesSidecarTopology, let sandboxUID else { return }
+        let proxyUID = (cls.spec.supervisor?.sidecar ?? SidecarSpec()).effectiveProxyUID
+        guard proxyUID == sandboxUID else { return }
+        let setting = cls.spec.supervisor?.sidecar?.proxyUID == nil
+            ? "supervisor.sidecar.proxyUID defaults to \(proxyUID)"
+            : "supervisor.sidecar.proxyUID is also \(proxyUID)"
+        out.append(cls.forbid(path, "sandbox UID \(sandboxUID)",
+                              "\(setting): the Sidecar topology's network proxy must run as a user other than the sandbox's"))
     }
 
     // MARK: - Image

@@ -1,16 +1,17 @@
-//! The sandbox pod template (combined topology, no gateway): the agent
-//! container running the supervisor, its environment, resources and mounts,
-//! the supervisor sideload and the workspace seeding init container
-//! (openshell-contract §3.5 and §8).
+//! The sandbox pod template (no gateway): the agent container running the
+//! supervisor, its environment, resources and mounts, the supervisor sideload
+//! and the workspace seeding init container (openshell-contract §3.5 and §8).
+//! The Sidecar topology's own containers are in `SidecarTopology.swift`.
 import KubeCore
 import OpenShellAPI
 
 /// Builds `spec.podTemplate` of the Sandbox. Pure; assumes validated input and
 /// stays total on anything else (unknown values pass through, empty ones are dropped).
 ///
-/// Only the combined topology is rendered: a class asking for `topology: Sidecar`
-/// gets the combined pod too (the sidecar's standalone wiring — proxy identity,
-/// which files each half reads — is not settled without a gateway).
+/// Two topologies, chosen by the class: `Combined` (default; the whole
+/// supervisor in the agent container, as root) and `Sidecar` (the process half
+/// in the agent container as the sandbox user, the network half in
+/// `openshell-supervisor-network`). Neither gets gateway wiring (§8).
 enum PodTemplate {
     typealias Layout = SandboxPodLayout
 
@@ -22,6 +23,11 @@ enum PodTemplate {
         /// The ConfigMap's keys; the config volume is mounted when there is any.
         var configKeys: Set<String>
         var workspace: Bool
+
+        /// The sidecar settings when the class asks for the Sidecar topology, nil for Combined.
+        var sidecar: SidecarSpec? {
+            input.classSpec.usesSidecarTopology ? (input.classSpec.supervisor?.sidecar ?? SidecarSpec()) : nil
+        }
     }
 
     // MARK: Metadata
@@ -64,16 +70,23 @@ enum PodTemplate {
         let pullSecrets = (cls.imagePullSecrets ?? []).compactMap { nonEmpty($0.name.trimmingCharacters(in: .whitespaces)) }
         if !pullSecrets.isEmpty { pod["imagePullSecrets"] = .array(pullSecrets.map { .object(["name": .string($0)]) }) }
 
+        let sidecar = context.sidecar
+        // Both halves of the sidecar topology read one another's /proc and share files by group.
+        if sidecar != nil { pod["shareProcessNamespace"] = true }
+
         var security: JSONObject = [:]
-        if context.workspace { security["fsGroup"] = .int(context.input.namespace.effectiveGID) }
+        if context.workspace || sidecar != nil { security["fsGroup"] = .int(context.input.namespace.effectiveGID) }
         if let seccomp = cls.security?.seccompProfile { security["seccompProfile"] = profile(seccomp) }
         if !security.isEmpty { pod["securityContext"] = .object(security) }
 
         var initContainers: [JSONValue] = []
         if usesInitContainerSideload(cls) { initContainers.append(supervisorInstall(context)) }
+        if let sidecar { initContainers.append(networkInit(context, sidecar)) }
         if context.workspace { initContainers.append(workspaceInit(context)) }
         if !initContainers.isEmpty { pod["initContainers"] = .array(initContainers) }
-        pod["containers"] = .array([agent(context)])
+        var containers = [agent(context)]
+        if let sidecar { containers.append(networkSidecar(context, sidecar)) }
+        pod["containers"] = .array(containers)
         pod["volumes"] = .array(volumes(context))
         return .object(pod)
     }
@@ -90,17 +103,19 @@ enum PodTemplate {
 
     private static func agent(_ context: Context) -> JSONValue {
         let input = context.input
+        let sidecar = context.sidecar
         var container: JSONObject = [
             "name": .string(Layout.agentContainer),
             "image": .string(agentImage(input)),
-            "command": strings([Layout.supervisorBinary, "--workdir", Layout.workspaceDirectory]),
+            "command": strings(sidecar == nil
+                ? [Layout.supervisorBinary, "--workdir", Layout.workspaceDirectory]
+                : [Layout.supervisorBinary, "--mode=process", "--workdir", Layout.workspaceDirectory]),
         ]
         container["imagePullPolicy"] = nonEmpty(input.classSpec.imagePullPolicy).map(JSONValue.string)
 
-        var security: JSONObject = [
-            "runAsUser": 0,
-            "capabilities": .object(["add": strings(Layout.agentCapabilities)]),
-        ]
+        var security: JSONObject = sidecar == nil
+            ? ["runAsUser": 0, "capabilities": .object(["add": strings(Layout.agentCapabilities)])]
+            : sidecarAgentSecurity(input)
         if let appArmor = input.classSpec.security?.appArmorProfile { security["appArmorProfile"] = profile(appArmor) }
         container["securityContext"] = .object(security)
 
@@ -112,7 +127,12 @@ enum PodTemplate {
         if !ports.isEmpty { container["ports"] = .array(ports) }
 
         var mounts: [JSONValue] = [mount(Layout.supervisorVolume, Layout.supervisorDirectory, readOnly: true)]
-        if !context.configKeys.isEmpty { mounts.append(mount(Layout.configVolume, Layout.configDirectory, readOnly: true)) }
+        if sidecar == nil {
+            if !context.configKeys.isEmpty { mounts.append(mount(Layout.configVolume, Layout.configDirectory, readOnly: true)) }
+        } else {
+            // The supervisor files go to the network sidecar instead (see `networkSidecar`).
+            mounts += sidecarSharedMounts
+        }
         if context.workspace { mounts.append(mount(Layout.workspaceVolume, Layout.workspaceDirectory, readOnly: false)) }
         container["volumeMounts"] = .array(mounts)
         return .object(container)
@@ -170,7 +190,9 @@ enum PodTemplate {
         }
     }
 
-    /// User env, then provider env, then the supervisor's variables (which win).
+    /// The agent container's: user env, then provider env, then the supervisor's
+    /// variables (which win). In the Sidecar topology the supervisor files and
+    /// inference keys are the network sidecar's (`networkSidecarEnvironment`).
     static func environment(_ context: Context) -> (env: [JSONValue], envFrom: [JSONValue]) {
         let input = context.input
         let spec = input.spec
@@ -196,12 +218,28 @@ enum PodTemplate {
 
         if !literals.isEmpty { env.set(SupervisorEnv.userEnvironment, value: JSONValue.object(literals).jsonString()) }
         env.set(SupervisorEnv.mainProcessSpec, value: mainProcessSpec(spec))
+        setIdentity(context, &env)
+        if context.sidecar != nil {
+            setSidecarWiring(&env)
+        } else {
+            setSupervisorFiles(context, &env)
+        }
+        return (env.entries, envFrom)
+    }
+
+    /// The sandbox's id, name and user, the log level; no network runtime capabilities.
+    static func setIdentity(_ context: Context, _ env: inout EnvList) {
+        let input = context.input
         env.set(SupervisorEnv.sandboxID, value: context.sandboxID)
         env.set(SupervisorEnv.sandboxName, value: context.name)
-        if let level = nonEmpty(spec.logLevel) { env.set(SupervisorEnv.logLevel, value: level) }
+        if let level = nonEmpty(input.spec.logLevel) { env.set(SupervisorEnv.logLevel, value: level) }
         env.set(SupervisorEnv.networkRuntimeCapabilities, value: "")
         env.set(SupervisorEnv.sandboxUID, value: String(input.namespace.effectiveUID))
         env.set(SupervisorEnv.sandboxGID, value: String(input.namespace.effectiveGID))
+    }
+
+    /// The policy, rules and routes files the ConfigMap has, and each route's API key Secret.
+    static func setSupervisorFiles(_ context: Context, _ env: inout EnvList) {
         if context.configKeys.contains(Layout.policyKey) {
             env.set(SupervisorEnv.policyData, value: Layout.configDirectory + "/" + Layout.policyKey)
         }
@@ -211,11 +249,10 @@ enum PodTemplate {
         if context.configKeys.contains(Layout.routesKey) {
             env.set(SupervisorEnv.inferenceRoutes, value: Layout.configDirectory + "/" + Layout.routesKey)
         }
-        for (index, route) in (spec.inference?.routes ?? []).enumerated() {
+        for (index, route) in (context.input.spec.inference?.routes ?? []).enumerated() {
             guard let key = route.apiKeySecretRef else { continue }
             env.set(RoutesDocument.apiKeyEnvName(index: index), secret: key.name, key: key.key)
         }
-        return (env.entries, envFrom)
     }
 
     private static func userEnv(_ variable: EnvVar) -> JSONValue {
@@ -313,12 +350,13 @@ enum PodTemplate {
                 ]),
             ]))
         }
+        if context.sidecar != nil { volumes += sidecarVolumes }
         return volumes
     }
 
     // MARK: Helpers
 
-    private static func mount(_ name: String, _ path: String, readOnly: Bool) -> JSONValue {
+    static func mount(_ name: String, _ path: String, readOnly: Bool) -> JSONValue {
         var object: JSONObject = ["name": .string(name), "mountPath": .string(path)]
         if readOnly { object["readOnly"] = true }
         return .object(object)
@@ -338,7 +376,7 @@ enum PodTemplate {
         return .object(object)
     }
 
-    private static func profile(_ profile: SecurityProfile) -> JSONValue {
+    static func profile(_ profile: SecurityProfile) -> JSONValue {
         var object: JSONObject = ["type": .string(profile.type)]
         object["localhostProfile"] = nonEmpty(profile.localhostProfile).map(JSONValue.string)
         return .object(object)

@@ -1,0 +1,3 @@
+package openshell.sandbox
+
+default allow := false
