@@ -11,22 +11,24 @@ import TestSupport
 
 private let kubectlPath: String? = ["/usr/bin/kubectl", "/usr/local/bin/kubectl"].first { FileManager.default.isExecutableFile(atPath: $0) }
 
-/// Installs the three CRDs and waits until each is Established and served.
-private func installCRDs(_ t: TestServer) async throws {
+/// Installs the four CRDs and waits until each is Established and served.
+func installCRDs(_ t: TestServer) async throws {
     try await t.installCRD(OpenShellCRDs.sandbox, resource: OpenShellAPIGroup.sandboxes)
     try await t.installCRD(OpenShellCRDs.sandboxClass, resource: OpenShellAPIGroup.sandboxClasses)
     try await t.installCRD(OpenShellCRDs.policy, resource: OpenShellAPIGroup.policies)
+    try await t.installCRD(OpenShellCRDs.gateway, resource: OpenShellAPIGroup.gateways)
 }
 
 /// Which kind a case creates.
 enum Kind: String, Sendable {
-    case sandbox, sandboxClass, policy
+    case sandbox, sandboxClass, policy, gateway
 
     var crd: KubeObject {
         switch self {
         case .sandbox: OpenShellCRDs.sandbox
         case .sandboxClass: OpenShellCRDs.sandboxClass
         case .policy: OpenShellCRDs.policy
+        case .gateway: OpenShellCRDs.gateway
         }
     }
 
@@ -35,6 +37,7 @@ enum Kind: String, Sendable {
         case .sandbox: OpenShellAPIGroup.sandboxes
         case .sandboxClass: OpenShellAPIGroup.sandboxClasses
         case .policy: OpenShellAPIGroup.policies
+        case .gateway: OpenShellAPIGroup.gateways
         }
     }
 
@@ -121,6 +124,9 @@ private let ruleCases: [RuleCase] = [
              causes: [["spec.defaultPolicy.filesystem.readOnly[0]", #"Invalid value: "string": must not contain a '..' component"#]]),
 ]
 
+/// A create the server must reject; the gateway's cases are in `GatewayRuleCases.swift`.
+private let allRuleCases = ruleCases + gatewayRuleCases
+
 @Suite("openshell.ai CRDs in the local API server")
 struct CRDServerTests {
     @Test("the CRDs become Established and accept full objects of each kind")
@@ -150,6 +156,12 @@ struct CRDServerTests {
                                             spec: try JSONValue(encoding: CRDFixtures.fullPolicy))
             let createdPolicy = try await t.client.create(OpenShellAPIGroup.policies, namespace: "default", policy)
             #expect(try createdPolicy.decodeSpec(SandboxPolicySpec.self) == CRDFixtures.fullPolicy)
+
+            let gatewaySpec = CRDFixtures.admissibleGatewaySpec
+            let gateway = CRDFixtures.object(OpenShellCRDs.gateway, name: "openshell", namespace: "default",
+                                             spec: try JSONValue(encoding: gatewaySpec))
+            let createdGateway = try await t.client.create(OpenShellAPIGroup.gateways, namespace: "default", gateway)
+            #expect(try createdGateway.decodeSpec(OpenShellGatewaySpec.self) == gatewaySpec)
         }
     }
 
@@ -175,7 +187,7 @@ struct CRDServerTests {
         }
     }
 
-    @Test("every CEL rule rejects with its exact message", arguments: ruleCases)
+    @Test("every CEL rule rejects with its exact message", arguments: allRuleCases)
     func ruleRejects(_ rule: RuleCase) async throws {
         try await TestServer.with { t in
             try await installCRDs(t)
