@@ -234,6 +234,44 @@ struct CRDServerTests {
     }
 }
 
+extension CRDServerTests {
+    @Test("kubectl explain osgw.spec.workload prints the descriptions; kubectl get osgw prints Version, Available, Endpoint, Age",
+          .enabled(if: kubectlPath != nil, "kubectl is not installed"))
+    func kubectlGateway() async throws {
+        try await TestServer.with { t in
+            try await installCRDs(t)
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("crd-gateway-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let kubeconfig = try t.writeKubeconfig(in: directory)
+            let common = ["--kubeconfig", kubeconfig, "--cache-dir", directory.appendingPathComponent("cache").path]
+
+            let (status, output) = try await runKubectl(common + ["explain", "osgw.spec.workload"], in: directory)
+            #expect(status == 0, "\(output)")
+            let flat = output.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+            #expect(flat.contains("KIND: OpenShellGateway"), "\(output)")
+            #expect(flat.contains("FIELD: workload <Object>"), "\(output)")
+            for field in ["externalDatabaseSecretRef <Object>", "kind <string>", "replicas <integer>", "storage <Object>"] {
+                #expect(flat.contains(field), "\(field) in \(output)")
+            }
+            #expect(flat.contains("a StatefulSet with a data volume (default) or, with an external database, a Deployment"), "\(output)")
+
+            let created = try await t.client.create(
+                OpenShellAPIGroup.gateways, namespace: "default",
+                CRDFixtures.object(OpenShellCRDs.gateway, name: "openshell", namespace: "default", spec: [:]))
+            var withStatus = created
+            withStatus.json["status"] = try JSONValue(encoding: CRDFixtures.fullGatewayStatus)
+            _ = try await t.client.update(OpenShellAPIGroup.gateways, namespace: "default", withStatus, subresource: "status")
+            let (getStatus, table) = try await runKubectl(common + ["get", "osgw", "-n", "default"], in: directory)
+            #expect(getStatus == 0, "\(table)")
+            let rows = table.split(separator: "\n").map { $0.split(whereSeparator: \.isWhitespace).map(String.init) }
+            #expect(rows.first == ["NAME", "VERSION", "AVAILABLE", "ENDPOINT", "AGE"], "\(table)")
+            #expect(rows.dropFirst().first?.prefix(4) == ["openshell", "0.0.111", "True", "https://openshell.openshell.svc.cluster.local:8080"],
+                    "\(table)")
+        }
+    }
+}
+
 /// Runs kubectl to completion without blocking a concurrency thread; returns its status and combined output.
 private func runKubectl(_ arguments: [String], in directory: URL) async throws -> (Int32, String) {
     let kubectl = try #require(kubectlPath)

@@ -103,7 +103,7 @@ extension OpenShellGatewaySpec: SchemaDescribed {
             "exposure": GatewayExposure.schema.described("How the gateway is reached from outside the cluster: a Gateway API GRPCRoute or an OpenShift Route."),
             "resources": ResourceRequirements.schema.described("Requests and limits of the gateway container."),
             "placement": GatewayPlacement.schema.described("Where the gateway's pods are scheduled."),
-            "podMetadata": PodMetadata.schema.described("Labels and annotations added to the gateway's pods. Keys under openshell.ai/ and app.kubernetes.io/ set by the operator win."),
+            "podMetadata": PodMetadata.schema.described("Labels and annotations added to the gateway's pods. Keys under openshell.ai/, openshell.io/ and agents.x-k8s.io/ are reserved; the operator's app.kubernetes.io/ labels and config checksum annotation win."),
             "serviceAccount": GatewayServiceAccount.schema.described("The gateway pods' service account. Default: created and named after the gateway."),
             "logLevel": .string("The gateway's log level. Default info.").oneOf(["trace", "debug", "info", "warn", "error"]),
             "telemetry": GatewayTelemetry.schema.described("The gateway's anonymous usage telemetry."),
