@@ -24,7 +24,7 @@ public struct OpenShellGatewaySpec: Codable, Sendable, Hashable {
     public var placement: GatewayPlacement?
     public var podMetadata: PodMetadata?
     public var serviceAccount: GatewayServiceAccount?
-    /// `trace`, `debug`, `info` (default), `warn` or `error`.
+    /// The gateway's `log_level`, e.g. `info` (default), `debug`.
     public var logLevel: String?
     public var telemetry: GatewayTelemetry?
     /// `FailClosed` (default) or `RetainLastValid`.

@@ -201,6 +201,23 @@ struct GatewayAdmissionTests {
         }
     }
 
+    @Test("§2.9 postgres.enabled was removed: the field does not exist, so a strict write (kubectl's default) fails and a lenient write drops it")
+    func postgresRejected() async throws {
+        try await TestServer.with { t in
+            try await installCRDs(t)
+            let object = CRDFixtures.object(OpenShellCRDs.gateway, name: "openshell", namespace: "default",
+                                            spec: ["postgres": ["enabled": true]])
+            let error = await expectAPIError {
+                _ = try await t.client.create(OpenShellAPIGroup.gateways, namespace: "default", object,
+                                              options: WriteOptions(fieldValidation: .strict))
+            }
+            #expect(error?.code == 400)
+            #expect(error?.status.message == #"strict decoding error: unknown field "spec.postgres""#)
+            let created = try await t.client.create(OpenShellAPIGroup.gateways, namespace: "default", object)
+            #expect(created.spec == [:])
+        }
+    }
+
     @Test("the minimal and full examples of docs/gateway.md are admitted")
     func docsExamplesAdmitted() async throws {
         let examples = try GatewayDocsExamples.load()

@@ -79,6 +79,13 @@ struct GatewayValidationTests {
     }
 
     static let invalid: [GatewayCase] = [
+        GatewayCase("image references with surrounding whitespace", OpenShellGatewaySpec(
+            images: GatewayImages(gateway: " example.com/gateway:1", supervisor: "example.com/supervisor:1\n"),
+            sandboxes: GatewaySandboxes(image: "base:latest ")), [
+            #"InvalidSpec spec.images.gateway: Invalid value: " example.com/gateway:1": must not have leading or trailing whitespace"#,
+            #"InvalidSpec spec.images.supervisor: Invalid value: "example.com/supervisor:1\n": must not have leading or trailing whitespace"#,
+            #"InvalidSpec spec.sandboxes.image: Invalid value: "base:latest ": must not have leading or trailing whitespace"#,
+        ]),
         GatewayCase("a data volume of zero", OpenShellGatewaySpec(workload: GatewayWorkload(storage: GatewayStorage(size: "0"))), [
             #"InvalidSpec spec.workload.storage.size: Invalid value: "0": must be greater than 0"#,
         ]),

@@ -105,7 +105,7 @@ extension OpenShellGatewaySpec: SchemaDescribed {
             "placement": GatewayPlacement.schema.described("Where the gateway's pods are scheduled."),
             "podMetadata": PodMetadata.schema.described("Labels and annotations added to the gateway's pods. Keys under openshell.ai/, openshell.io/ and agents.x-k8s.io/ are reserved; the operator's app.kubernetes.io/ labels and config checksum annotation win."),
             "serviceAccount": GatewayServiceAccount.schema.described("The gateway pods' service account. Default: created and named after the gateway."),
-            "logLevel": .string("The gateway's log level. Default info.").oneOf(["trace", "debug", "info", "warn", "error"]),
+            "logLevel": .string("The gateway's log level (log_level in gateway.toml), e.g. info (the default), debug or trace.").minLength(1).maxLength(64),
             "telemetry": GatewayTelemetry.schema.described("The gateway's anonymous usage telemetry."),
             "policyValidationFailureMode": .string("What the gateway does with a sandbox policy update that fails validation: FailClosed (default) rejects it; RetainLastValid keeps the last valid policy.")
                 .oneOf(["FailClosed", "RetainLastValid"]),

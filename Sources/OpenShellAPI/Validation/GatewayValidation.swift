@@ -11,6 +11,7 @@ import KubeCore
 /// Checks an `OpenShellGatewaySpec` before anything is rendered from it.
 public enum GatewayValidation {
     /// Every problem of `spec`, in field order, as `InvalidSpec` field errors:
+    /// - `images.gateway`, `images.supervisor`, `sandboxes.image`: no surrounding whitespace;
     /// - `resources`: quantities that parse, not negative, requests at most limits;
     /// - `workload.storage.size` and `sandboxes.workspace.defaultSize`: positive quantities;
     /// - `tls.extraIPAddresses[i]` and `sandboxes.hostGatewayIP`: IPv4 or IPv6 addresses;
@@ -24,10 +25,14 @@ public enum GatewayValidation {
     public static func validate(_ spec: OpenShellGatewaySpec) -> [SpecProblem] {
         let root = FieldPath("spec")
         var out: [SpecProblem] = []
+        let images = root.child("images")
+        SandboxValidation.checkImage(spec.images?.gateway, nil, images.child("gateway"), &out)
+        SandboxValidation.checkImage(spec.images?.supervisor, nil, images.child("supervisor"), &out)
         if let storage = spec.workload?.storage?.size {
             checkPositiveQuantity(storage, root.child("workload").child("storage").child("size"), &out)
         }
         let sandboxes = root.child("sandboxes")
+        SandboxValidation.checkImage(spec.sandboxes?.image, nil, sandboxes.child("image"), &out)
         if let size = spec.sandboxes?.workspace?.defaultSize {
             checkPositiveQuantity(size, sandboxes.child("workspace").child("defaultSize"), &out)
         }
