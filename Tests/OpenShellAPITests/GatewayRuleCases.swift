@@ -128,6 +128,9 @@ let gatewayRuleCases: [RuleCase] = [
     RuleCase(title: "proxy credentials in Combined topology", kind: .gateway, name: "openshell",
              spec: ["sandboxes": ["upstreamProxy": ["url": "http://proxy:3128", "authSecretRef": ["name": "proxy", "key": "auth"]]]],
              causes: [["spec.sandboxes.upstreamProxy.authSecretRef", invalid(GatewayRuleMessages.proxyAuthNeedsSidecar)]]),
+    RuleCase(title: "a Localhost AppArmor profile without its name", kind: .gateway, name: "openshell",
+             spec: ["sandboxes": ["appArmorProfile": ["type": "Localhost"]]],
+             causes: [["spec.sandboxes.appArmorProfile", invalid("localhostProfile is required when type is Localhost and must be unset otherwise")]]),
     RuleCase(title: "a proxy URL with credentials", kind: .gateway, name: "openshell",
              spec: ["sandboxes": ["upstreamProxy": ["url": "http://user:pw@proxy:3128"]]],
              causes: [["spec.sandboxes.upstreamProxy.url",
@@ -184,6 +187,32 @@ private let admittedGateways: [(String, JSONValue)] = [
 
 @Suite("OpenShellGateway admission in the local API server")
 struct GatewayAdmissionTests {
+    @Test("every CEL rule of the gateway CRD has a case above that fails it")
+    func everyRuleHasACase() {
+        var messages: [String] = []
+        func collect(_ value: JSONValue) {
+            switch value {
+            case .object(let object):
+                for (key, child) in object {
+                    if key == "x-kubernetes-validations" {
+                        messages += (child.arrayValue ?? []).compactMap { $0["message"]?.stringValue }
+                    } else {
+                        collect(child)
+                    }
+                }
+            case .array(let items):
+                items.forEach(collect)
+            default:
+                break
+            }
+        }
+        collect(OpenShellCRDs.gateway.value)
+        #expect(messages.count >= 20)
+        let causes = gatewayRuleCases.flatMap { $0.causes.map { $0.last ?? "" } }
+        let untested = messages.filter { message in !causes.contains { $0.hasSuffix(message) } }
+        #expect(untested == [])
+    }
+
     @Test("the rules admit the chart's CI overlays and the edges of each rule")
     func admitted() async throws {
         try await TestServer.with { t in
