@@ -13,10 +13,12 @@ public enum OpenShellAPIGroup {
     public static let sandboxes = GroupVersionResource(group: group, version: version, resource: "openshellsandboxes")
     public static let sandboxClasses = GroupVersionResource(group: group, version: version, resource: "openshellsandboxclasses")
     public static let policies = GroupVersionResource(group: group, version: version, resource: "openshellpolicies")
+    public static let gateways = GroupVersionResource(group: group, version: version, resource: "openshellgateways")
 
     public static let sandboxKind = GroupKind(group: group, kind: "OpenShellSandbox")
     public static let sandboxClassKind = GroupKind(group: group, kind: "OpenShellSandboxClass")
     public static let policyKind = GroupKind(group: group, kind: "OpenShellPolicy")
+    public static let gatewayKind = GroupKind(group: group, kind: "OpenShellGateway")
 }
 
 /// Labels and annotations the operator sets on what it creates.
@@ -42,6 +44,10 @@ public enum OpenShellLabels {
     /// On a ConfigMap: marks it as a source of policy engine rules a class may
     /// reference (the operator caches only ConfigMaps carrying it).
     public static let policyRulesLabel = "openshell.ai/policy-rules"
+
+    /// On an OpenShellGateway: `"true"` lets `spec.version` go back to an
+    /// older release than the one running (the gateway database migrates forward only).
+    public static let allowDowngradeAnnotation = "openshell.ai/allow-downgrade"
 
     /// The finalizer on OpenShellSandbox that holds it until its Sandbox is gone.
     public static let sandboxFinalizer = "openshell.ai/sandbox-cleanup"

@@ -87,6 +87,98 @@ enum CRDFixtures {
         conditions: [Condition(type: "Valid", status: "True", reason: "Valid", message: "the policy is within OpenShell's limits",
                                lastTransitionTime: "2026-01-01T00:00:00Z", observedGeneration: 3)])
 
+    /// Every field of an OpenShellGateway set, including pairs the CEL rules forbid together.
+    static let fullGatewaySpec = OpenShellGatewaySpec(
+        version: "0.0.111",
+        images: GatewayImages(repository: "registry.example.com/nvidia/openshell", gateway: "registry.example.com/openshell/gateway:dev",
+                              supervisor: "registry.example.com/openshell/supervisor:dev", pullPolicy: "Always",
+                              supervisorPullPolicy: "IfNotPresent"),
+        imagePullSecrets: [LocalObjectReference(name: "registry")],
+        workload: GatewayWorkload(
+            kind: "Deployment", replicas: 2, allowMultiReplicaStatefulSet: true,
+            externalDatabaseSecretRef: LocalObjectReference(name: "openshell-db"),
+            storage: GatewayStorage(size: "5Gi", storageClassName: "fast"), terminationGracePeriodSeconds: 30,
+            probes: GatewayProbes(
+                startup: ProbeTimings(initialDelaySeconds: 0, periodSeconds: 2, timeoutSeconds: 1, failureThreshold: 60),
+                liveness: ProbeTimings(initialDelaySeconds: 2, periodSeconds: 5, timeoutSeconds: 1, failureThreshold: 3),
+                readiness: ProbeTimings(initialDelaySeconds: 1, periodSeconds: 2, timeoutSeconds: 1, failureThreshold: 3))),
+        service: GatewayService(type: "NodePort", port: 8443, metricsPort: 9091, nodePort: 30443),
+        sandboxes: GatewaySandboxes(
+            namespace: "openshell-sandboxes", workspaceMode: "Operator", operatorNamespaceLabel: "openshell.ai/workspace",
+            image: "ghcr.io/nvidia/openshell-community/sandboxes/base:latest", imagePullPolicy: "IfNotPresent",
+            imagePullSecrets: [LocalObjectReference(name: "regcred")],
+            workspace: GatewaySandboxWorkspace(defaultSize: "4Gi", storageClassName: "standard"),
+            runtimeClassName: "kata-qemu", enableUserNamespaces: true,
+            appArmorProfile: SecurityProfile(type: "Localhost", localhostProfile: "openshell"),
+            serviceAccount: GatewayServiceAccount(create: true, name: "sandboxes", annotations: ["example.com/role": "sandbox"]),
+            supervisor: GatewaySupervisor(sideloadMethod: "InitContainer", topology: "Sidecar", proxyUID: 1337,
+                                          processBinaryAwareNetworkPolicy: false),
+            hostGatewayIP: "192.168.65.254", grpcEndpoint: "https://openshell.example.com:443",
+            upstreamProxy: GatewayUpstreamProxy(url: "http://proxy.corp.example.com:3128", noProxy: ".svc,.cluster.local",
+                                                authSecretRef: SecretKeySelector(name: "proxy", key: "auth"), authAllowInsecure: true,
+                                                connectByHostname: true),
+            spiffe: GatewaySPIFFE(enabled: true, workloadAPISocketPath: "/spiffe-workload-api/spire-agent.sock")),
+        tls: GatewayTLS(
+            mode: "CertManager", extraDNSNames: ["openshell.example.com", "*.openshell.example.com"], extraIPAddresses: ["10.0.0.10", "fd00::10"],
+            duration: "2160h", renewBefore: "360h",
+            secretNames: GatewayTLSSecretNames(server: "gw-server-tls", client: "gw-client-tls", clientCA: "gw-client-ca"),
+            certManager: GatewayCertManager(
+                caSecretName: "gw-ca", clientCAFromServerSecret: false,
+                externalIssuer: GatewayExternalIssuer(issuerRef: IssuerReference(name: "letsencrypt-prod", kind: "ClusterIssuer", group: "cert-manager.io"),
+                                                      dnsNames: ["openshell.example.com"]))),
+        auth: GatewayAuth(
+            oidc: GatewayOIDC(issuer: "https://keycloak.example.com/realms/openshell", audience: "openshell-cli", jwksTTLSeconds: 600,
+                              rolesClaim: "realm_access.roles", adminRole: "openshell-admin", userRole: "openshell-user",
+                              scopesClaim: "scope", caConfigMapRef: LocalObjectReference(name: "keycloak-ca")),
+            allowUnauthenticatedUsers: false),
+        credentials: GatewayCredentials(
+            keyEncryptionKeySecretRef: LocalObjectReference(name: "kek"),
+            kubernetesSecrets: GatewayKubernetesSecretsDriver(namespace: "provider-secrets", allowReferenceNamespace: true, createRBAC: false),
+            vault: GatewayVaultDriver(address: "https://vault.example.com:8200", mount: "kv", kvVersion: 2, authMethod: "Kubernetes",
+                                      role: "openshell", kubernetesAuthMount: "kubernetes",
+                                      serviceAccountTokenPath: "/var/run/secrets/kubernetes.io/serviceaccount/token",
+                                      tokenPath: "/vault/token", timeoutSeconds: 10)),
+        sandboxTokens: GatewaySandboxTokens(signingSecretName: "gw-jwt", gatewayID: "prod", ttlSeconds: 1800,
+                                            serviceAccountTokenTTLSeconds: 7200, secretDefaultMode: 288),
+        networkPolicy: GatewayNetworkPolicy(enabled: true),
+        exposure: GatewayExposure(
+            grpcRoute: GatewayGRPCRoute(
+                hostnames: ["openshell.example.com"], parentRef: GatewayParentReference(name: "shared", namespace: "gateways"),
+                gateway: GatewayAPIGateway(className: "eg", listener: GatewayListener(
+                    port: 443, protocol: "HTTPS", allowedRoutes: "Same",
+                    certificateRefs: [GatewayCertificateReference(name: "openshell-public", namespace: "openshell", kind: "Secret", group: "")]))),
+            openShiftRoute: GatewayOpenShiftRoute(host: "openshell.example.com", annotations: ["haproxy.router.openshift.io/timeout": "1h"])),
+        resources: ResourceRequirements(requests: ["cpu": "250m", "memory": "256Mi"], limits: ["memory": "1Gi"]),
+        placement: GatewayPlacement(nodeSelector: ["node-role.kubernetes.io/infra": ""],
+                                    tolerations: [Toleration(key: "infra", operator: "Exists", effect: "NoSchedule"),
+                                                  Toleration(key: "zone", operator: "Equal", value: "a", effect: "NoExecute", tolerationSeconds: 60)],
+                                    affinity: ["podAntiAffinity": ["preferredDuringSchedulingIgnoredDuringExecution": [
+                                        ["weight": 100, "podAffinityTerm": ["topologyKey": "kubernetes.io/hostname"]]]]]),
+        podMetadata: PodMetadata(labels: ["team": "platform"], annotations: ["example.com/owner": "platform"]),
+        serviceAccount: GatewayServiceAccount(create: false, name: "openshell-gateway", annotations: ["eks.amazonaws.com/role-arn": "arn:aws:iam::1:role/gw"]),
+        logLevel: "debug", telemetry: GatewayTelemetry(enabled: false), policyValidationFailureMode: "RetainLastValid",
+        grpcRateLimit: GatewayRateLimit(requests: 100, windowSeconds: 60), enableLoopbackServiceHTTP: false,
+        upgrade: GatewayUpgrade(progressDeadlineSeconds: 900, automaticRollback: true))
+
+    /// `fullGatewaySpec` without the pairs the CEL rules forbid: what the API server accepts.
+    static var admissibleGatewaySpec: OpenShellGatewaySpec {
+        var spec = fullGatewaySpec
+        spec.workload?.kind = "StatefulSet"
+        spec.credentials?.keyEncryptionKeySecretRef = nil
+        spec.credentials?.kubernetesSecrets = nil
+        spec.exposure?.grpcRoute?.parentRef = nil
+        spec.exposure?.grpcRoute?.gateway?.listener?.protocol = "HTTP"
+        return spec
+    }
+
+    static let fullGatewayStatus = OpenShellGatewayStatus(
+        observedGeneration: 4,
+        conditions: [Condition(type: "Available", status: "True", reason: "RolloutComplete", message: "2 of 2 replicas serve 0.0.111",
+                               lastTransitionTime: "2026-01-01T00:00:00Z", observedGeneration: 4)],
+        runningVersion: "0.0.111", endpoint: "https://openshell.openshell.svc.cluster.local:8080", readyReplicas: 2,
+        lastUpgrade: GatewayUpgradeRecord(from: "0.0.110", to: "0.0.111", time: "2026-01-01T00:00:00Z"),
+        lastKnownGoodVersion: "0.0.111")
+
     /// A whole object of `crd`'s kind.
     static func object(_ crd: KubeObject, name: String, namespace: String?, spec: JSONValue, status: JSONValue? = nil) -> KubeObject {
         var metadata: JSONObject = ["name": .string(name)]

@@ -50,6 +50,7 @@ struct CRDGenerationTests {
     func fileNames() {
         #expect(OpenShellCRDs.all.map { OpenShellCRDs.file($0).name } == [
             "openshell.ai_openshellsandboxes.yaml", "openshell.ai_openshellsandboxclasses.yaml", "openshell.ai_openshellpolicies.yaml",
+            "openshell.ai_openshellgateways.yaml",
         ])
     }
 
@@ -123,6 +124,13 @@ struct CRDGenerationTests {
         Facts(crd: OpenShellCRDs.policy, name: "openshellpolicies.openshell.ai", kind: "OpenShellPolicy", scope: "Namespaced",
               shortNames: ["ospol"], columns: [
                 ["Valid", "string", ".status.conditions[?(@.type=='Valid')].status", "0"],
+                ["Age", "date", ".metadata.creationTimestamp", "0"],
+              ]),
+        Facts(crd: OpenShellCRDs.gateway, name: "openshellgateways.openshell.ai", kind: "OpenShellGateway", scope: "Namespaced",
+              shortNames: ["osgw"], columns: [
+                ["Version", "string", ".status.runningVersion", "0"],
+                ["Available", "string", ".status.conditions[?(@.type=='Available')].status", "0"],
+                ["Endpoint", "string", ".status.endpoint", "0"],
                 ["Age", "date", ".metadata.creationTimestamp", "0"],
               ]),
     ])

@@ -64,6 +64,8 @@ struct CRDSchemaTests {
                         status: [:]),
                 Maximal(crd: OpenShellCRDs.policy, namespace: "team-a", spec: try JSONValue(encoding: CRDFixtures.fullPolicy),
                         status: try JSONValue(encoding: CRDFixtures.fullPolicyStatus)),
+                Maximal(crd: OpenShellCRDs.gateway, namespace: "openshell", spec: try JSONValue(encoding: CRDFixtures.fullGatewaySpec),
+                        status: try JSONValue(encoding: CRDFixtures.fullGatewayStatus)),
             ]
         } catch {
             fatalError("fixtures do not encode: \(error)")
@@ -95,6 +97,8 @@ struct CRDSchemaTests {
         #expect(try encoded.decode(OpenShellSandboxSpec.self) == CRDFixtures.fullSandboxSpec)
         #expect(try JSONValue(encoding: CRDFixtures.fullClassSpec).decode(OpenShellSandboxClassSpec.self) == CRDFixtures.fullClassSpec)
         #expect(try JSONValue(encoding: CRDFixtures.fullSandboxStatus).decode(OpenShellSandboxStatus.self) == CRDFixtures.fullSandboxStatus)
+        #expect(try JSONValue(encoding: CRDFixtures.fullGatewaySpec).decode(OpenShellGatewaySpec.self) == CRDFixtures.fullGatewaySpec)
+        #expect(try JSONValue(encoding: CRDFixtures.fullGatewayStatus).decode(OpenShellGatewayStatus.self) == CRDFixtures.fullGatewayStatus)
     }
 
     @Test("an unknown field is pruned, so the check above would catch a misspelt property")
@@ -124,5 +128,16 @@ struct CRDSchemaTests {
         let schema = try CRDFixtures.schema(OpenShellCRDs.sandbox)
         #expect(schema.description(forExplainPath: ["spec", "lifetime", "ttl"])?.contains("Go duration") == true)
         #expect(schema.description(forExplainPath: ["spec", "env", "valueFrom", "secretKeyRef", "key"]) == "The key in the Secret's data.")
+        let gateway = try CRDFixtures.schema(OpenShellCRDs.gateway)
+        #expect(gateway.description(forExplainPath: ["spec", "workload", "kind"])?.contains("requires externalDatabaseSecretRef") == true)
+        #expect(gateway.description(forExplainPath: ["spec", "tls", "certManager", "externalIssuer", "dnsNames"]) == "The external DNS names; the first is the common name.")
+    }
+
+    @Test("the chart's removed postgres.enabled has no field: an OpenShellGateway that sets it loses it to pruning")
+    func postgresIsPruned() throws {
+        let schema = try CRDFixtures.schema(OpenShellCRDs.gateway)
+        var object = CRDFixtures.object(OpenShellCRDs.gateway, name: "openshell", namespace: "openshell",
+                                        spec: ["postgres": ["enabled": true], "workload": ["replicaCount": 2]]).value
+        #expect(prune(&object, schema: schema, isResourceRoot: true) == ["spec.postgres", "spec.workload.replicaCount"])
     }
 }

@@ -11,22 +11,24 @@ import TestSupport
 
 private let kubectlPath: String? = ["/usr/bin/kubectl", "/usr/local/bin/kubectl"].first { FileManager.default.isExecutableFile(atPath: $0) }
 
-/// Installs the three CRDs and waits until each is Established and served.
-private func installCRDs(_ t: TestServer) async throws {
+/// Installs the four CRDs and waits until each is Established and served.
+func installCRDs(_ t: TestServer) async throws {
     try await t.installCRD(OpenShellCRDs.sandbox, resource: OpenShellAPIGroup.sandboxes)
     try await t.installCRD(OpenShellCRDs.sandboxClass, resource: OpenShellAPIGroup.sandboxClasses)
     try await t.installCRD(OpenShellCRDs.policy, resource: OpenShellAPIGroup.policies)
+    try await t.installCRD(OpenShellCRDs.gateway, resource: OpenShellAPIGroup.gateways)
 }
 
 /// Which kind a case creates.
 enum Kind: String, Sendable {
-    case sandbox, sandboxClass, policy
+    case sandbox, sandboxClass, policy, gateway
 
     var crd: KubeObject {
         switch self {
         case .sandbox: OpenShellCRDs.sandbox
         case .sandboxClass: OpenShellCRDs.sandboxClass
         case .policy: OpenShellCRDs.policy
+        case .gateway: OpenShellCRDs.gateway
         }
     }
 
@@ -35,6 +37,7 @@ enum Kind: String, Sendable {
         case .sandbox: OpenShellAPIGroup.sandboxes
         case .sandboxClass: OpenShellAPIGroup.sandboxClasses
         case .policy: OpenShellAPIGroup.policies
+        case .gateway: OpenShellAPIGroup.gateways
         }
     }
 
@@ -121,6 +124,9 @@ private let ruleCases: [RuleCase] = [
              causes: [["spec.defaultPolicy.filesystem.readOnly[0]", #"Invalid value: "string": must not contain a '..' component"#]]),
 ]
 
+/// A create the server must reject; the gateway's cases are in `GatewayRuleCases.swift`.
+private let allRuleCases = ruleCases + gatewayRuleCases
+
 @Suite("openshell.ai CRDs in the local API server")
 struct CRDServerTests {
     @Test("the CRDs become Established and accept full objects of each kind")
@@ -150,6 +156,12 @@ struct CRDServerTests {
                                             spec: try JSONValue(encoding: CRDFixtures.fullPolicy))
             let createdPolicy = try await t.client.create(OpenShellAPIGroup.policies, namespace: "default", policy)
             #expect(try createdPolicy.decodeSpec(SandboxPolicySpec.self) == CRDFixtures.fullPolicy)
+
+            let gatewaySpec = CRDFixtures.admissibleGatewaySpec
+            let gateway = CRDFixtures.object(OpenShellCRDs.gateway, name: "openshell", namespace: "default",
+                                             spec: try JSONValue(encoding: gatewaySpec))
+            let createdGateway = try await t.client.create(OpenShellAPIGroup.gateways, namespace: "default", gateway)
+            #expect(try createdGateway.decodeSpec(OpenShellGatewaySpec.self) == gatewaySpec)
         }
     }
 
@@ -175,7 +187,7 @@ struct CRDServerTests {
         }
     }
 
-    @Test("every CEL rule rejects with its exact message", arguments: ruleCases)
+    @Test("every CEL rule rejects with its exact message", arguments: allRuleCases)
     func ruleRejects(_ rule: RuleCase) async throws {
         try await TestServer.with { t in
             try await installCRDs(t)
@@ -218,6 +230,44 @@ struct CRDServerTests {
                 #expect(flat.contains(field), "\(field) in \(output)")
             }
             #expect(flat.contains("a Go duration such as 30m, 8h or 168h"), "\(output)")
+        }
+    }
+}
+
+extension CRDServerTests {
+    @Test("kubectl explain osgw.spec.workload prints the descriptions; kubectl get osgw prints Version, Available, Endpoint, Age",
+          .enabled(if: kubectlPath != nil, "kubectl is not installed"))
+    func kubectlGateway() async throws {
+        try await TestServer.with { t in
+            try await installCRDs(t)
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("crd-gateway-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let kubeconfig = try t.writeKubeconfig(in: directory)
+            let common = ["--kubeconfig", kubeconfig, "--cache-dir", directory.appendingPathComponent("cache").path]
+
+            let (status, output) = try await runKubectl(common + ["explain", "osgw.spec.workload"], in: directory)
+            #expect(status == 0, "\(output)")
+            let flat = output.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+            #expect(flat.contains("KIND: OpenShellGateway"), "\(output)")
+            #expect(flat.contains("FIELD: workload <Object>"), "\(output)")
+            for field in ["externalDatabaseSecretRef <Object>", "kind <string>", "replicas <integer>", "storage <Object>"] {
+                #expect(flat.contains(field), "\(field) in \(output)")
+            }
+            #expect(flat.contains("a StatefulSet with a data volume (default) or, with an external database, a Deployment"), "\(output)")
+
+            let created = try await t.client.create(
+                OpenShellAPIGroup.gateways, namespace: "default",
+                CRDFixtures.object(OpenShellCRDs.gateway, name: "openshell", namespace: "default", spec: [:]))
+            var withStatus = created
+            withStatus.json["status"] = try JSONValue(encoding: CRDFixtures.fullGatewayStatus)
+            _ = try await t.client.update(OpenShellAPIGroup.gateways, namespace: "default", withStatus, subresource: "status")
+            let (getStatus, table) = try await runKubectl(common + ["get", "osgw", "-n", "default"], in: directory)
+            #expect(getStatus == 0, "\(table)")
+            let rows = table.split(separator: "\n").map { $0.split(whereSeparator: \.isWhitespace).map(String.init) }
+            #expect(rows.first == ["NAME", "VERSION", "AVAILABLE", "ENDPOINT", "AGE"], "\(table)")
+            #expect(rows.dropFirst().first?.prefix(4) == ["openshell", "0.0.111", "True", "https://openshell.openshell.svc.cluster.local:8080"],
+                    "\(table)")
         }
     }
 }

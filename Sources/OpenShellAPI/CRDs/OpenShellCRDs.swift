@@ -1,12 +1,12 @@
-//! The three `apiextensions.k8s.io/v1` CustomResourceDefinitions of
+//! The four `apiextensions.k8s.io/v1` CustomResourceDefinitions of
 //! `openshell.ai/v1alpha1`, assembled from the types' schemas: names, short
-//! names, scope, printer columns, the status subresource (on all three), and the root rule
-//! that keeps sandbox names DNS-1035 labels. `crds/` holds their YAML.
+//! names, scope, printer columns, the status subresource (on all four), and the root rules
+//! that keep sandbox and gateway names DNS-1035 labels. `crds/` holds their YAML.
 import KubeCore
 
 public enum OpenShellCRDs {
-    /// OpenShellSandbox, OpenShellSandboxClass and OpenShellPolicy, in that order.
-    public static var all: [KubeObject] { [sandbox, sandboxClass, policy] }
+    /// OpenShellSandbox, OpenShellSandboxClass, OpenShellPolicy and OpenShellGateway, in that order.
+    public static var all: [KubeObject] { [sandbox, sandboxClass, policy, gateway] }
 
     public static var sandbox: KubeObject {
         definition(
@@ -55,6 +55,26 @@ public enum OpenShellCRDs {
             schema: root(
                 "A reusable OpenShell sandbox policy that OpenShellSandboxes in the namespace refer to with spec.policyRef.",
                 spec: SandboxPolicySpec.schema, status: OpenShellPolicyStatus.schema, specRequired: false))
+    }
+
+    public static var gateway: KubeObject {
+        let managed = "has(self.spec) && has(self.spec.sandboxes) && has(self.spec.sandboxes.workspaceMode) && self.spec.sandboxes.workspaceMode == 'Managed'"
+        let gatewayID = "(has(self.spec.sandboxTokens) && has(self.spec.sandboxTokens.gatewayID) ? self.spec.sandboxTokens.gatewayID : self.metadata.name)"
+        return definition(
+            resource: OpenShellAPIGroup.gateways, kind: OpenShellAPIGroup.gatewayKind.kind, singular: "openshellgateway",
+            namespaced: true, shortNames: ["osgw"],
+            columns: [
+                PrinterColumn("Version", .string, ".status.runningVersion", "The OpenShell release the gateway runs."),
+                PrinterColumn("Available", .string, ".status.conditions[?(@.type=='Available')].status", "Whether the gateway serves its current spec."),
+                PrinterColumn("Endpoint", .string, ".status.endpoint", "The in-cluster gRPC URL."),
+                PrinterColumn.age,
+            ],
+            schema: root(
+                "An OpenShell gateway (the endpoint of the OpenShell CLI, SDK and TUI) the operator installs, configures, secures, upgrades and health-checks in this namespace, in place of the upstream Helm chart.",
+                spec: OpenShellGatewaySpec.schema, status: OpenShellGatewayStatus.schema, specRequired: false)
+                .rule("self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$') && size(self.metadata.name) <= 52",
+                      message: GatewayRuleMessages.gatewayName)
+                .rule("!(\(managed)) || size(\(gatewayID)) <= 33", message: GatewayRuleMessages.managedGatewayID))
     }
 
     /// The YAML of one CRD: keys sorted, the same bytes on every run.
