@@ -207,6 +207,20 @@ struct SandboxLifecycleTests {
                 let events = try? await client.list(GroupVersionResource(group: "events.k8s.io", version: "v1", resource: "events"), namespace: "team-a")
                 return events?.items.contains { $0.json["reason"] == "ClassViolation" && $0.json["type"] == "Warning" } == true
             }
+
+            // A Sidecar class whose proxy runs as the namespace's sandbox UID (1000 here) is refused too.
+            _ = try await client.create(OpenShellAPIGroup.sandboxClasses, KubeObject([
+                "apiVersion": "openshell.ai/v1alpha1", "kind": "OpenShellSandboxClass", "metadata": ["name": "same-uid"],
+                "spec": ["topology": "Sidecar", "supervisor": ["sidecar": ["proxyUID": 1000]]],
+            ]))
+            _ = try await client.create(OpenShellAPIGroup.sandboxes, namespace: "team-a", sandbox("twin", spec: ["className": "same-uid"]))
+            try await eventually(timeout: .seconds(30)) {
+                let owner = try? await client.get(OpenShellAPIGroup.sandboxes, namespace: "team-a", name: "twin")
+                return owner?.conditions[type: "Valid"]?.reason == "ClassViolation"
+            }
+            let twin = try await client.get(OpenShellAPIGroup.sandboxes, namespace: "team-a", name: "twin")
+            #expect(twin.conditions[type: "Valid"]?.message.contains("supervisor.sidecar.proxyUID") == true)
+            await #expect(throws: APIError.self) { try await client.get(SandboxResources.agentSandboxes, namespace: "team-a", name: "twin") }
         }
     }
 

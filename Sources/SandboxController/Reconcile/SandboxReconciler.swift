@@ -201,7 +201,9 @@ public struct SandboxReconciler: Reconciler {
         createdAt: Date, expiresAt: Date?, now: Date
     ) throws -> RenderedSandbox {
         if let problem = resolved.problem { throw BlockedError(problem) }
-        let problems = SandboxValidation.validate(spec, class: resolved.spec, className: resolved.name, createdAt: createdAt, now: now)
+        let namespace = NamespaceFacts(namespace: caches.namespaces.cache.get(ObjectKey(namespace: "", name: owner.namespace)))
+        let problems = SandboxValidation.validate(
+            spec, class: resolved.spec, className: resolved.name, createdAt: createdAt, now: now, sandboxUID: namespace.effectiveUID)
         if let first = problems.first {
             throw BlockedError(Blocker(
                 reason: first.reason.rawValue, message: problems.map(\.description).joined(separator: "; "), invalidInput: true))
@@ -209,10 +211,9 @@ public struct SandboxReconciler: Reconciler {
         let policy = try effectivePolicy(owner, spec: spec, class: resolved.spec)
         let rules = try policyRules(resolved.spec)
         try checkSecrets(owner, spec: spec)
-        let namespace = caches.namespaces.cache.get(ObjectKey(namespace: "", name: owner.namespace))
         return SandboxRenderer.render(SandboxRenderInput(
             owner: owner, spec: spec, className: resolved.name, classSpec: resolved.spec ?? OpenShellSandboxClassSpec(),
-            policy: policy, policyRules: rules, namespace: NamespaceFacts(namespace: namespace), expiresAt: expiresAt,
+            policy: policy, policyRules: rules, namespace: namespace, expiresAt: expiresAt,
             deleteOnExpiry: SandboxLifetime.deletesOnExpiry(spec), operatingMode: spec.suspended == true ? .suspended : .running,
             defaults: defaults))
     }
