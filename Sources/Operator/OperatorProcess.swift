@@ -25,6 +25,8 @@ public struct OperatorContext: Sendable {
     public let clock: any WallClock
     public let logger: Logger
     public let metricsFactory: any MetricsFactory
+    /// `/readyz`: setups add the checks of what their controllers depend on.
+    public let readiness: HealthChecks
 
     /// A controller configuration with the process's defaults.
     public func controllerConfiguration(name: String) -> ControllerConfiguration {
@@ -87,15 +89,15 @@ public final class OperatorProcess: Sendable {
             client: client, reportingController: "openshell.ai/openshell-operator", reportingInstance: identity,
             scrubber: scrubber, clock: clock, logger: logger.with(label: "events"), metrics: metricsFactory)
         let informers = SharedInformers(client: client, logger: logger.with(label: "informers"))
+        let readyz = HealthChecks(endpoint: "readyz")
         let context = OperatorContext(
             configuration: configuration, client: client, namespace: resolved.namespace, informers: informers,
             queue: queue, events: events, scrubber: scrubber, clock: clock, logger: logger,
-            metricsFactory: metricsFactory)
+            metricsFactory: metricsFactory, readiness: readyz)
         let controllers = try setups.flatMap { try $0.makeControllers(in: context) }
 
         let healthz = HealthChecks(endpoint: "healthz")
         healthz.add("ping") {}
-        let readyz = HealthChecks(endpoint: "readyz")
         readyz.add("informers-synced") {
             guard informers.hasSynced else { throw HealthCheckFailure("caches have not synced yet") }
         }
@@ -151,9 +153,9 @@ public final class OperatorProcess: Sendable {
 }
 
 /// A failed health check's reason.
-struct HealthCheckFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+public struct HealthCheckFailure: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }
 
 /// Runs the controllers, under leader election when configured. Losing the

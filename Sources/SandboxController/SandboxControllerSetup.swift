@@ -40,6 +40,10 @@ public struct SandboxControllerSetup: ControllerSetup {
                 resource: SandboxResources.configMaps, labelSelector: OpenShellLabels.policyRulesLabel)),
             namespaces: informers.informer(for: InformerConfiguration(resource: SandboxResources.namespaces)))
 
+        let apiCheck = AgentSandboxAPICheck(
+            crds: informers.informer(for: AgentSandboxAPICheck.informerConfiguration), logger: context.logger)
+        context.readiness.add("agent-sandbox-api") { try apiCheck.readinessCheck() }
+
         let sandboxes = caches.sandboxes.cache
         sandboxes.addIndex(Index.className) { object in
             [(try? object.decodeSpec(OpenShellSandboxSpec.self))?.className ?? ""]

@@ -19,6 +19,8 @@ public enum SandboxResources {
     public static let configMaps = ConfigMap.resource
     public static let secrets = Secret.resource
     public static let namespaces = Namespace.resource
+    public static let customResourceDefinitions = GroupVersionResource(
+        group: "apiextensions.k8s.io", version: "v1", resource: "customresourcedefinitions")
 
     /// The resource of an object the reconciler creates or changes.
     static func of(_ object: KubeObject) -> GroupVersionResource? {
