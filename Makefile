@@ -43,6 +43,7 @@ bench: deps
 	.build/release/operator-bench queue
 	.build/release/operator-bench informer
 	.build/release/operator-bench restart
+	.build/release/operator-bench sandboxes
 
 clean:
 	rm -rf .build $(STATE_DIR)

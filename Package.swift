@@ -208,8 +208,10 @@ let package = Package(
             name: "operator-bench",
             dependencies: [
                 "WorkQueue", "KubeCore", "KubeClient", "KubeRuntime", "BenchSupport",
+                "LocalAPIServer", "ClusterSimulators", "Operator", "OpenShellAPI", "SandboxController",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
 
