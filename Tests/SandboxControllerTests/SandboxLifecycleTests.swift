@@ -271,6 +271,40 @@ struct SandboxLifecycleTests {
         }
     }
 
+    @Test("a class change re-queues the sandboxes of that class: a newly disallowed image is reported, the running Sandbox kept; others untouched")
+    func classChange() async throws {
+        try await withOperator { test in
+            let client = test.client
+            _ = try await client.create(OpenShellAPIGroup.sandboxClasses, KubeObject([
+                "apiVersion": "openshell.ai/v1alpha1", "kind": "OpenShellSandboxClass", "metadata": ["name": "team"],
+                "spec": ["images": ["allowed": ["example.com/*"]]],
+            ]))
+            _ = try await client.create(
+                OpenShellAPIGroup.sandboxes, namespace: "team-a", sandbox("member", spec: ["className": "team", "image": "example.com/agent:1"]))
+            _ = try await client.create(OpenShellAPIGroup.sandboxes, namespace: "team-a", sandbox("outsider"))
+            for name in ["member", "outsider"] {
+                try await eventually(timeout: .seconds(30)) { await phase(client, name) == "Ready" }
+            }
+            let memberSandbox = try await client.get(SandboxResources.agentSandboxes, namespace: "team-a", name: "member")
+            let outsider = try await client.get(OpenShellAPIGroup.sandboxes, namespace: "team-a", name: "outsider")
+
+            _ = try await client.patch(
+                OpenShellAPIGroup.sandboxClasses, name: "team", type: .merge, patch: ["spec": ["images": ["allowed": ["ghcr.io/*"]]]])
+            try await eventually(timeout: .seconds(30)) {
+                let owner = try? await client.get(OpenShellAPIGroup.sandboxes, namespace: "team-a", name: "member")
+                return owner?.conditions[type: "Valid"]?.reason == "ClassViolation"
+            }
+            let member = try await client.get(OpenShellAPIGroup.sandboxes, namespace: "team-a", name: "member")
+            #expect(member.conditions[type: "Valid"]?.message.contains("spec.image") == true)
+            // Invalid input never tears down what runs: the same Sandbox, not patched.
+            let kept = try await client.get(SandboxResources.agentSandboxes, namespace: "team-a", name: "member")
+            #expect(kept.uid == memberSandbox.uid)
+            #expect(kept.generation == memberSandbox.generation)
+            // The sandbox of no class was not touched by the class change.
+            #expect(try await client.get(OpenShellAPIGroup.sandboxes, namespace: "team-a", name: "outsider").resourceVersion == outsider.resourceVersion)
+        }
+    }
+
     @Test("a change to the referenced OpenShellPolicy re-queues the sandbox and rolls the new policy out")
     func policyChange() async throws {
         try await withOperator { test in
