@@ -139,7 +139,7 @@ let package = Package(
         .target(
             name: "Operator",
             dependencies: [
-                "KubeCore", "KubeClient", "KubeRuntime", "WorkQueue",
+                "KubeCore", "KubeClient", "KubeRuntime", "WorkQueue", "OpenShellAPI",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Metrics", package: "swift-metrics"),

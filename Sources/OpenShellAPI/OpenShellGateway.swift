@@ -691,9 +691,9 @@ public enum GatewayConditionType {
 /// The defaults of every unset field that has one (the chart's defaults, openshell-contract §2.3).
 public enum GatewayDefaults {
     /// The OpenShell release this operator pins: gateway and supervisor images of one commit (openshell-contract §7).
-    public static let openShellVersion = "0.0.111"
-    public static let imageRepository = "ghcr.io/nvidia/openshell"
-    public static let sandboxImage = "ghcr.io/nvidia/openshell-community/sandboxes/base:latest"
+    public static let openShellVersion = PinnedRelease.openShell
+    public static let imageRepository = PinnedRelease.imageRepository
+    public static let sandboxImage = PinnedRelease.sandboxImage
     public static let grpcPort = 8080
     public static let healthPort = 8081
     public static let metricsPort = 9090

@@ -63,8 +63,8 @@ public struct OperatorDefaults: Sendable, Hashable {
     public var supervisorImage: String
     public var workspaceSize: String
     public init(
-        sandboxImage: String = "ghcr.io/nvidia/openshell-community/sandboxes/base:latest",
-        supervisorImage: String = "ghcr.io/nvidia/openshell/supervisor:\(OperatorVersion.openShell.drop { $0 == "v" })",
+        sandboxImage: String = PinnedRelease.sandboxImage,
+        supervisorImage: String = PinnedRelease.supervisorImage,
         workspaceSize: String = "2Gi"
     ) {
         self.sandboxImage = sandboxImage
