@@ -1,6 +1,6 @@
 # openshell-operator — build, run and test.
 #
-#   make run     start the embedded local cluster (the operator joins in later releases)
+#   make run     start the embedded local cluster with the operator and the examples
 #   make test    run every test: unit, integration against the local API server, kubectl scenarios
 #   make bench   run the benchmarks and print their figures
 #
@@ -21,7 +21,7 @@ build: deps
 	$(SWIFT) build $(SWIFT_BUILD_FLAGS)
 
 run: build
-	$(SWIFT) run $(SWIFT_BUILD_FLAGS) local-cluster --state-dir $(STATE_DIR) $(RUN_ARGS)
+	$(SWIFT) run $(SWIFT_BUILD_FLAGS) local-cluster --state-dir $(STATE_DIR) --crds crds --operator --examples examples $(RUN_ARGS)
 
 # Test targets run one after another (each still runs its own tests in
 # parallel), so suites that start servers do not compete with every other

@@ -176,7 +176,7 @@ let package = Package(
         .executableTarget(
             name: "local-cluster",
             dependencies: [
-                "LocalCluster", "LocalAPIServer", "KubeCore",
+                "LocalCluster", "LocalAPIServer", "KubeCore", "Operator", "SandboxController", "OpenShellAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

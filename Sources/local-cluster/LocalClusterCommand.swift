@@ -1,5 +1,7 @@
 //! `local-cluster`: runs the local Kubernetes API server with its simulated
-//! cluster controllers until interrupted (SIGINT/SIGTERM stop it cleanly).
+//! cluster controllers until interrupted (SIGINT/SIGTERM stop it cleanly);
+//! with `--operator`, the openshell-operator in the same process, and with
+//! `--examples`, the example resources applied and followed until Ready.
 import ArgumentParser
 import Foundation
 import LocalAPIServer
@@ -52,9 +54,30 @@ struct LocalClusterCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
+    @Flag(help: "Also run the openshell-operator in this process, against this cluster.")
+    var `operator` = false
+
+    @Option(help: "The operator's metrics port (with --operator).")
+    var operatorMetricsPort = 8080
+
+    @Option(help: "The operator's health probe port (with --operator).")
+    var operatorProbePort = 8081
+
+    @Option(help: "A directory of example resources (*.yaml) to apply once their kinds are served, then follow until every sandbox is Ready.")
+    var examples: String?
+
+    @Flag(help: "Exit (0) once every example sandbox is Ready, instead of running until interrupted.")
+    var exitWhenReady = false
+
+    @Option(help: "Seconds to wait for the example sandboxes to be Ready before failing.")
+    var readyTimeout: Double = 180
+
     func validate() throws {
         guard AuthorizationMode(rawValue: authorizationMode) != nil else {
             throw ValidationError("--authorization-mode must be one of: \(AuthorizationMode.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if exitWhenReady, examples == nil {
+            throw ValidationError("--exit-when-ready needs --examples")
         }
     }
 
@@ -77,10 +100,24 @@ struct LocalClusterCommand: AsyncParsableCommand {
         configuration.bookmarkInterval = .milliseconds(Int(bookmarkInterval * 1000))
         configuration.authorizationMode = AuthorizationMode(rawValue: authorizationMode) ?? .alwaysAllow
         let cluster = try LocalCluster(configuration: configuration, logger: logger)
-        let announcer = ReadyAnnouncer(cluster: cluster)
-        let group = ServiceGroup(configuration: .init(
-            services: [.init(service: cluster), .init(service: announcer, successTerminationBehavior: .ignore)],
-            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: cluster)]
+        if `operator` {
+            var operatorLogger = Logger(label: "openshell-operator")
+            operatorLogger.logLevel = logger.logLevel
+            services.append(.init(service: EmbeddedOperator(
+                cluster: cluster, stateDirectory: configuration.stateDirectory, metricsPort: operatorMetricsPort,
+                probePort: operatorProbePort, logger: operatorLogger)))
+        }
+        if let examples {
+            let demo = ExampleDemo(
+                cluster: cluster, directory: URL(fileURLWithPath: examples), exitWhenReady: exitWhenReady,
+                timeout: .milliseconds(Int(readyTimeout * 1000)), metricsPort: operatorMetricsPort, probePort: operatorProbePort)
+            // Done (with --exit-when-ready) ends the run; a failure ends it with an error.
+            services.append(.init(service: demo, successTerminationBehavior: exitWhenReady ? .gracefullyShutdownGroup : .ignore))
+        } else {
+            services.append(.init(service: ReadyAnnouncer(cluster: cluster), successTerminationBehavior: .ignore))
+        }
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 }
