@@ -24,6 +24,7 @@ let package = Package(
     products: [
         .executable(name: "local-cluster", targets: ["local-cluster"]),
         .executable(name: "openshell-operator", targets: ["openshell-operator"]),
+        .executable(name: "kubectl-openshell", targets: ["kubectl-openshell"]),
         .executable(name: "operator-bench", targets: ["operator-bench"]),
     ],
     dependencies: [
@@ -183,6 +184,13 @@ let package = Package(
             ]
         ),
 
+        .executableTarget(
+            name: "kubectl-openshell",
+            dependencies: [
+                "KubeClient", "KubeCore", "OpenShellAPI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .target(
             name: "BenchSupport",
             dependencies: ["LocalAPIServer", "KubeClient", "KubeCore", .product(name: "Logging", package: "swift-log")]
