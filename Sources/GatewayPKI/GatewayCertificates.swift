@@ -45,11 +45,11 @@ public struct GatewayCertificates: Sendable {
     /// - Throws: `PKIError` when OpenSSL fails or a SAN is invalid.
     public static func generate(settings: GatewayPKISettings, now: Date) throws(PKIError) -> GatewayCertificates {
         let caKey = try PrivateKey.generate(.ecdsaP256)
+        // Path length 0: the CA signs the gateway's certificates, never another CA.
         let authority = try CertificateAuthority.selfSigned(
-            .certificateAuthority(
-                commonName: GatewayPKISubjects.ca.commonName ?? "openshell-ca",
-                organizations: GatewayPKISubjects.ca.organizations,
-                validity: .lasting(GatewayPKISettings.caValidity, from: now)),
+            CertificateTemplate(
+                subject: GatewayPKISubjects.ca, validity: .lasting(GatewayPKISettings.caValidity, from: now),
+                basicConstraints: .certificateAuthority(pathLength: 0), keyUsage: [.digitalSignature, .keyCertSign, .cRLSign]),
             key: caKey)
         return GatewayCertificates(
             authority: authority,
@@ -72,15 +72,14 @@ public struct GatewayCertificates: Sendable {
         let template: CertificateTemplate
         switch leaf {
         case .server:
-            var server = CertificateTemplate.server(
-                commonName: GatewayPKISubjects.server.commonName ?? "openshell-server", validity: validity)
-            server.dnsNames = settings.serverDNSNames
-            server.ipAddresses = settings.serverIPAddresses
-            template = server
+            template = CertificateTemplate(
+                subject: GatewayPKISubjects.server, dnsNames: settings.serverDNSNames,
+                ipAddresses: settings.serverIPAddresses, validity: validity,
+                keyUsage: [.digitalSignature, .keyEncipherment], extendedKeyUsage: .serverAuth)
         case .client:
-            template = .client(
-                commonName: GatewayPKISubjects.client.commonName ?? "openshell-client",
-                organizationalUnits: GatewayPKISubjects.client.organizationalUnits, validity: validity)
+            template = CertificateTemplate(
+                subject: GatewayPKISubjects.client, validity: validity,
+                keyUsage: [.digitalSignature, .keyEncipherment], extendedKeyUsage: .clientAuth)
         }
         let key = try PrivateKey.generate(.ecdsaP256)
         return IssuedCertificate(certificate: try authority.issue(template, for: key.publicKey), key: key)
