@@ -8,6 +8,7 @@
 //   KubeSchema        structural schemas: validation, defaulting, pruning (pure)
 //   KubeCEL           the Common Expression Language: parser, type checker, evaluator (pure)
 //   PKI               certificates and keys through OpenSSL (libssl)
+//   GatewayPKI        the OpenShell gateway's CA, certificates, JWT key and KEK as Secrets (pure plans)
 //   KubeClient        the Kubernetes REST client over libcurl
 //   LocalAPIServer    the local API server: storage, REST, watch, discovery, CRDs, auth
 //   ClusterSimulators garbage collector, namespaces, workloads, Agent Sandbox controller
@@ -155,6 +156,10 @@ let package = Package(
             dependencies: ["KubeCore", "KubeSchema"]
         ),
         .target(
+            name: "GatewayPKI",
+            dependencies: ["PKI", "KubeCore", "OpenShellAPI"]
+        ),
+        .target(
             name: "SandboxController",
             dependencies: [
                 "OpenShellAPI", "Operator", "KubeCore", "KubeClient", "KubeRuntime",
@@ -233,6 +238,7 @@ let package = Package(
         .testTarget(name: "KubeSchemaTests", dependencies: ["KubeSchema"]),
         .testTarget(name: "KubeCELTests", dependencies: ["KubeCEL", "KubeCore"]),
         .testTarget(name: "PKITests", dependencies: ["PKI"]),
+        .testTarget(name: "GatewayPKITests", dependencies: ["GatewayPKI", "PKI", "KubeCore", "OpenShellAPI"]),
         .testTarget(
             name: "KubeClientTests",
             dependencies: [

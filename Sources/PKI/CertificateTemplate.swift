@@ -203,6 +203,13 @@ public struct CertificateTemplate: Sendable, Hashable {
         }
     }
 
+    /// The canonical text of an IPv4 or IPv6 address (`::1` for `0:0:0:0:0:0:0:1`, IPv6
+    /// compressed per RFC 5952), the form `Certificate.ipAddresses` reports; nil when `text` is
+    /// not an address.
+    public static func canonicalIPAddress(_ text: String) -> String? {
+        IPAddress.parse(text).flatMap(IPAddress.format)
+    }
+
     /// Checks what OpenSSL would not: names, addresses, path length, validity order and range.
     ///
     /// - Throws: `invalidArgument` naming the first problem.
