@@ -154,6 +154,10 @@ let package = Package(
             dependencies: ["KubeCore", "KubeSchema"]
         ),
         .target(
+            name: "GatewayController",
+            dependencies: ["OpenShellAPI", "KubeCore"]
+        ),
+        .target(
             name: "SandboxController",
             dependencies: [
                 "OpenShellAPI", "Operator", "KubeCore", "KubeClient", "KubeRuntime",
@@ -281,6 +285,11 @@ let package = Package(
                 "WorkQueue", "LocalAPIServer", "LocalCluster", "ClusterSimulators", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
+            exclude: ["Golden"]
+        ),
+        .testTarget(
+            name: "GatewayControllerTests",
+            dependencies: ["GatewayController", "OpenShellAPI", "KubeCore", "KubeSchema"],
             exclude: ["Golden"]
         ),
         .testTarget(
