@@ -70,8 +70,51 @@ enum GatewayGoldenCases {
             gateway: GatewayAPIGateway(className: "eg", listener: GatewayListener(
                 port: 443, protocol: "HTTPS", certificateRefs: [GatewayCertificateReference(name: "openshell-gateway-tls")]))))))
 
+    /// The full example of docs/gateway.md: a Deployment of two on Postgres behind a mirror, cert-manager with an
+    /// external issuer and a Route, OIDC with its CA, Vault, the Sidecar topology with a proxy, placement and pod metadata.
+    static let full = GatewayGoldenCase(name: "full", spec: OpenShellGatewaySpec(
+        version: "0.0.111",
+        images: GatewayImages(repository: "registry.example.com/nvidia/openshell", pullPolicy: "IfNotPresent"),
+        imagePullSecrets: [LocalObjectReference(name: "registry")],
+        workload: GatewayWorkload(kind: "Deployment", replicas: 2, externalDatabaseSecretRef: LocalObjectReference(name: "openshell-db"),
+                                  terminationGracePeriodSeconds: 10,
+                                  probes: GatewayProbes(startup: ProbeTimings(periodSeconds: 2, timeoutSeconds: 1, failureThreshold: 60))),
+        service: GatewayService(type: "ClusterIP", port: 8080, metricsPort: 9090),
+        sandboxes: GatewaySandboxes(
+            namespace: "openshell-sandboxes", workspaceMode: "Shared", image: "ghcr.io/nvidia/openshell-community/sandboxes/base:latest",
+            imagePullSecrets: [LocalObjectReference(name: "regcred")],
+            workspace: GatewaySandboxWorkspace(defaultSize: "4Gi", storageClassName: "standard"), runtimeClassName: "kata-qemu",
+            appArmorProfile: SecurityProfile(type: "Unconfined"),
+            supervisor: GatewaySupervisor(sideloadMethod: "ImageVolume", topology: "Sidecar", proxyUID: 1337),
+            upstreamProxy: GatewayUpstreamProxy(url: "http://proxy.corp.example.com:3128", noProxy: ".svc,.cluster.local",
+                                                authSecretRef: SecretKeySelector(name: "corp-proxy", key: "auth"))),
+        tls: GatewayTLS(mode: "CertManager", extraIPAddresses: ["10.0.0.10"], duration: "2160h", renewBefore: "360h",
+                        certManager: GatewayCertManager(externalIssuer: GatewayExternalIssuer(
+                            issuerRef: IssuerReference(name: "letsencrypt-prod", kind: "ClusterIssuer"), dnsNames: ["openshell.apps.example.com"]))),
+        auth: GatewayAuth(oidc: GatewayOIDC(issuer: "https://keycloak.example.com/realms/openshell", rolesClaim: "realm_access.roles",
+                                            adminRole: "openshell-admin", userRole: "openshell-user",
+                                            caConfigMapRef: LocalObjectReference(name: "keycloak-ca"))),
+        credentials: GatewayCredentials(vault: GatewayVaultDriver(address: "https://vault.example.com:8200", role: "openshell")),
+        sandboxTokens: GatewaySandboxTokens(ttlSeconds: 1800),
+        networkPolicy: GatewayNetworkPolicy(enabled: true),
+        exposure: GatewayExposure(openShiftRoute: GatewayOpenShiftRoute(
+            host: "openshell.apps.example.com", annotations: ["haproxy.router.openshift.io/timeout": "1h"])),
+        resources: ResourceRequirements(requests: ["cpu": "250m", "memory": "256Mi"], limits: ["memory": "1Gi"]),
+        placement: GatewayPlacement(
+            nodeSelector: ["node-role.kubernetes.io/infra": ""],
+            tolerations: [Toleration(key: "infra", operator: "Exists", effect: "NoSchedule")],
+            affinity: ["podAntiAffinity": ["preferredDuringSchedulingIgnoredDuringExecution": [[
+                "weight": 100,
+                "podAffinityTerm": ["topologyKey": "kubernetes.io/hostname",
+                                    "labelSelector": ["matchLabels": ["app.kubernetes.io/instance": "openshell"]]],
+            ]]]]),
+        podMetadata: PodMetadata(labels: ["team": "platform"]),
+        logLevel: "info", telemetry: GatewayTelemetry(enabled: false), policyValidationFailureMode: "FailClosed",
+        grpcRateLimit: GatewayRateLimit(requests: 100, windowSeconds: 60),
+        upgrade: GatewayUpgrade(progressDeadlineSeconds: 900, automaticRollback: true)))
+
     static let all = [defaults, tlsDisabled, highAvailability, certManager, sidecar, workspaceManaged, workspaceOperator,
-                      credentialDrivers, credentialVault, openShiftRoute, gatewayTLS]
+                      credentialDrivers, credentialVault, openShiftRoute, gatewayTLS, full]
 
     static func render(_ golden: GatewayGoldenCase) -> GatewayView {
         GatewayView(GatewayRenderer.render(GatewayFixtures.input(golden.spec, namespace: "openshell")))

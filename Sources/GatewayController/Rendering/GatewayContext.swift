@@ -110,11 +110,8 @@ struct GatewayContext: Sendable {
     /// `metadata` of a child: an ownerReference when it lives in the gateway's namespace; cluster-scoped
     /// children (namespace nil) and children in another namespace only carry the owner labels, because an
     /// ownerReference across namespaces counts as absent and the garbage collector would delete them.
-    func metadata(name: String, namespace: String?, annotations: [String: String]? = nil, extraLabels: [String: String] = [:]) -> JSONValue {
-        var metadata: JSONObject = [
-            "name": .string(name),
-            "labels": stringMap(childLabels.merging(extraLabels) { a, _ in a }),
-        ]
+    func metadata(name: String, namespace: String?, annotations: [String: String]? = nil) -> JSONValue {
+        var metadata: JSONObject = ["name": .string(name), "labels": stringMap(childLabels)]
         if let namespace { metadata["namespace"] = .string(namespace) }
         if namespace == names.namespace { metadata["ownerReferences"] = .array([ownerReference]) }
         if let annotations, !annotations.isEmpty { metadata["annotations"] = stringMap(annotations) }

@@ -130,8 +130,4 @@ struct TOMLTableBuilder {
     mutating func set(_ key: String, strings: [String]?) {
         if let strings { entries.append(TOMLEntry(key, .array(strings.map(TOMLValue.string)))) }
     }
-
-    mutating func set(_ key: String, _ value: TOMLValue) {
-        entries.append(TOMLEntry(key, value))
-    }
 }
