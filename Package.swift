@@ -160,6 +160,10 @@ let package = Package(
             dependencies: ["PKI", "KubeCore", "OpenShellAPI"]
         ),
         .target(
+            name: "GatewayController",
+            dependencies: ["OpenShellAPI", "KubeCore"]
+        ),
+        .target(
             name: "SandboxController",
             dependencies: [
                 "OpenShellAPI", "Operator", "KubeCore", "KubeClient", "KubeRuntime",
@@ -295,6 +299,11 @@ let package = Package(
                 "WorkQueue", "LocalAPIServer", "LocalCluster", "ClusterSimulators", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
+            exclude: ["Golden"]
+        ),
+        .testTarget(
+            name: "GatewayControllerTests",
+            dependencies: ["GatewayController", "OpenShellAPI", "KubeCore", "KubeSchema"],
             exclude: ["Golden"]
         ),
         .testTarget(
