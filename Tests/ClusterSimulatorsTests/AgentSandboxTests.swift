@@ -245,7 +245,8 @@ struct AgentSandboxTests {
     @Test("shutdownTime with Retain keeps the Sandbox, removes its Pod and Service, and resets the status")
     func expiryRetain() async throws {
         try await TestCluster.with(crds: Self.crd) { cluster in
-            let shutdown = Date().addingTimeInterval(3).formatted(.iso8601)
+            // Far enough ahead that the Sandbox is Ready first even on a loaded machine.
+            let shutdown = Date().addingTimeInterval(8).formatted(.iso8601)
             try await cluster.client.create(AgentSandbox.resource, sandbox("sbx", service: true, spec: ["shutdownTime": .string(shutdown)]))
             try await cluster.waitFor(AgentSandbox.resource, "sbx", "Ready") { readyReason($0) == "DependenciesReady" }
             let expired = try await cluster.waitFor(AgentSandbox.resource, "sbx", "expired", timeout: .seconds(20)) {
@@ -265,7 +266,8 @@ struct AgentSandboxTests {
     @Test("shutdownTime with Delete deletes the Sandbox")
     func expiryDelete() async throws {
         try await TestCluster.with(crds: Self.crd) { cluster in
-            let shutdown = Date().addingTimeInterval(2).formatted(.iso8601)
+            // Far enough ahead that the pod exists first even on a loaded machine.
+            let shutdown = Date().addingTimeInterval(6).formatted(.iso8601)
             try await cluster.client.create(AgentSandbox.resource, sandbox("sbx", spec: [
                 "shutdownTime": .string(shutdown), "shutdownPolicy": "Delete",
             ]))

@@ -106,6 +106,12 @@ public final class ObjectStore: Sendable {
     }
 
     private let state = Mutex(State())
+    /// Watches whose consumer went away, to drop from `watchers` at the next
+    /// write. A leaf lock: nothing else is taken while it is held. A stream's
+    /// `onTermination` may run while the stream holds its own lock, and a
+    /// write yields to streams while holding `state`, so taking `state` there
+    /// would invert the lock order and deadlock.
+    private let terminated = Mutex(Set<Int>())
     /// How many changes are kept for watch resumption.
     public let historyLimit: Int
     /// Events a watcher may have unread before the server closes it (as kube-apiserver closes slow watchers).
@@ -168,7 +174,7 @@ public final class ObjectStore: Sendable {
                 s.objects[resource, default: [:]][key] = object
                 let event = StoreEvent(type: existing == nil ? .added : .modified, resource: resource,
                                        object: object, previous: existing, resourceVersion: s.resourceVersion)
-                overflowed = Self.record(event, in: &s, historyLimit: historyLimit)
+                overflowed = Self.record(event, in: &s, historyLimit: historyLimit, dropping: drainTerminated())
                 return StoreCommit(previous: existing, current: object, deleted: false)
             case .delete:
                 guard var final = existing else { return StoreCommit(previous: nil, current: nil, deleted: false) }
@@ -177,7 +183,7 @@ public final class ObjectStore: Sendable {
                 s.objects[resource]?[key] = nil
                 let event = StoreEvent(type: .deleted, resource: resource, object: final, previous: existing,
                                        resourceVersion: s.resourceVersion)
-                overflowed = Self.record(event, in: &s, historyLimit: historyLimit)
+                overflowed = Self.record(event, in: &s, historyLimit: historyLimit, dropping: drainTerminated())
                 return StoreCommit(previous: existing, current: final, deleted: true)
             }
         }
@@ -227,7 +233,7 @@ public final class ObjectStore: Sendable {
             return id
         }
         continuation.onTermination = { [weak self] _ in
-            self?.state.withLock { _ = $0.watchers.removeValue(forKey: id) }
+            self?.terminated.withLock { _ = $0.insert(id) }
         }
         return StoreWatch(id: id, events: stream)
     }
@@ -258,13 +264,30 @@ public final class ObjectStore: Sendable {
         for c in continuations { c.finish() }
     }
 
-    public var watcherCount: Int { state.withLock { $0.watchers.count } }
+    public var watcherCount: Int {
+        state.withLock { s in
+            for id in drainTerminated() { s.watchers[id] = nil }
+            return s.watchers.count
+        }
+    }
+
+    /// The watches whose consumers went away since the last call.
+    private func drainTerminated() -> Set<Int> {
+        terminated.withLock { ids in
+            defer { ids.removeAll() }
+            return ids
+        }
+    }
 
     // MARK: Internals
 
-    /// Appends to history and fans out; returns the streams of watchers that
-    /// overflowed, to be finished by the caller once the lock is released.
-    private static func record(_ event: StoreEvent, in s: inout State, historyLimit: Int) -> [AsyncStream<StoreEvent>.Continuation] {
+    /// Drops the watchers in `gone`, appends to history and fans out; returns the
+    /// streams of watchers that overflowed, to be finished by the caller once
+    /// the lock is released.
+    private static func record(
+        _ event: StoreEvent, in s: inout State, historyLimit: Int, dropping gone: Set<Int>
+    ) -> [AsyncStream<StoreEvent>.Continuation] {
+        for id in gone { s.watchers[id] = nil }
         s.history.append(event)
         while s.history.count > historyLimit, let dropped = s.history.popFirst() {
             s.compactedThrough = dropped.resourceVersion
