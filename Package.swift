@@ -307,6 +307,14 @@ let package = Package(
             exclude: ["Golden"]
         ),
         .testTarget(
+            name: "ManifestTests",
+            dependencies: [
+                "Operator", "SandboxController", "OpenShellAPI", "ClusterSimulators", "KubeClient", "KubeCore",
+                "LocalAPIServer", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
             name: "OperatorTests",
             dependencies: [
                 "Operator", "OpenShellAPI", "ClusterSimulators", "KubeRuntime", "KubeClient", "KubeCore", "WorkQueue", "LocalAPIServer", "LocalCluster", "TestSupport",
