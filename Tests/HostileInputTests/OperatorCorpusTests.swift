@@ -103,10 +103,13 @@ struct OperatorCorpusTests {
                 }
             }
             // The Events are sent in the background; wait until each judged case has its Warning.
-            try await eventually(timeout: .seconds(20)) {
+            // (Not fatal: a case without its Event is reported by name below.)
+            let deadline = ContinuousClock.now + .seconds(15)
+            while ContinuousClock.now < deadline {
                 let events = try await client.list(eventsResource, namespace: hostileNamespace).items
                 let warned = Set(events.filter { $0.json["type"] == "Warning" }.compactMap { $0.json["regarding"]?["name"]?.stringValue })
-                return pending.allSatisfy { warned.contains($0.object.name) || $0.knownBug != nil }
+                if pending.allSatisfy({ warned.contains($0.object.name) }) { break }
+                try await Task.sleep(for: .milliseconds(100))
             }
             let events = try await client.list(eventsResource, namespace: hostileNamespace).items
 
