@@ -302,6 +302,15 @@ let package = Package(
             exclude: ["Golden"]
         ),
         .testTarget(
+            name: "HostileInputTests",
+            dependencies: [
+                "OpenShellAPI", "SandboxController", "Operator", "KubeClient", "KubeCore", "LocalAPIServer",
+                "ClusterSimulators", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["Corpus"]
+        ),
+        .testTarget(
             name: "GatewayControllerTests",
             dependencies: ["GatewayController", "OpenShellAPI", "KubeCore", "KubeSchema"],
             exclude: ["Golden"]
