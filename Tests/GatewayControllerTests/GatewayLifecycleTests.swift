@@ -215,4 +215,59 @@ struct GatewayLifecycleTests {
             #expect(await exists(client, GatewayResources.secrets, namespace, "openshell-credential-storage-key-encryption-key"))
         }
     }
+
+    @Test("a version upgrade is tracked to Available: UpgradeStarted, UpgradeComplete, lastUpgrade, runningVersion")
+    func upgrade() async throws {
+        try await withOperator { test in
+            let client = test.client
+            _ = try await client.create(OpenShellAPIGroup.gateways, namespace: namespace, gateway(spec: ["version": "0.0.110"]))
+            try await eventually(timeout: .seconds(60)) { await fetch(client)?.status?["runningVersion"]?.stringValue == "0.0.110" }
+            _ = try await client.patch(OpenShellAPIGroup.gateways, namespace: namespace, name: "openshell", type: .merge, patch: ["spec": ["version": "0.0.111"]])
+            try await eventually(timeout: .seconds(60)) { await fetch(client)?.status?["runningVersion"]?.stringValue == "0.0.111" }
+            let owner = try #require(await fetch(client))
+            #expect(owner.status?[path: ["lastUpgrade", "from"]]?.stringValue == "0.0.110")
+            #expect(owner.status?[path: ["lastUpgrade", "to"]]?.stringValue == "0.0.111")
+            #expect(owner.status?["lastKnownGoodVersion"]?.stringValue == "0.0.111")
+            #expect(owner.conditions[type: "Available"]?.isTrue == true)
+            let pod = try await client.get(.pods, namespace: namespace, name: "openshell-0")
+            let image = pod.spec?["containers"]?.arrayValue?.first?["image"]?.stringValue
+            #expect(image?.hasSuffix(":0.0.111") == true)
+            try await eventually(timeout: .seconds(10)) {
+                let reasons = await eventReasons(client)
+                return reasons.contains("UpgradeStarted") && reasons.contains("UpgradeComplete")
+            }
+        }
+    }
+
+    @Test("a downgrade without the allow annotation is refused: Degraded, Event, the workload untouched")
+    func downgradeRefused() async throws {
+        try await withOperator { test in
+            let client = test.client
+            _ = try await client.create(OpenShellAPIGroup.gateways, namespace: namespace, gateway())
+            try await eventually(timeout: .seconds(60)) { await fetch(client)?.status?["runningVersion"]?.stringValue == GatewayDefaults.openShellVersion }
+            let before = try await client.get(GatewayResources.statefulSets, namespace: namespace, name: "openshell")
+            _ = try await client.patch(OpenShellAPIGroup.gateways, namespace: namespace, name: "openshell", type: .merge, patch: ["spec": ["version": "0.0.100"]])
+            try await eventually(timeout: .seconds(30)) { await condition(client, "Degraded")?.reason == GatewayEventReason.downgradeRefused }
+            try await eventually(timeout: .seconds(10)) { await eventReasons(client).contains("DowngradeRefused") }
+            let after = try await client.get(GatewayResources.statefulSets, namespace: namespace, name: "openshell")
+            #expect(after.generation == before.generation)
+            #expect(await fetch(client)?.status?["runningVersion"]?.stringValue == GatewayDefaults.openShellVersion)
+        }
+    }
+
+    @Test("a broken image never gets Ready: after the progress deadline Degraded=RolloutStuck with a Warning Event")
+    func brokenImage() async throws {
+        let broken = "example.com/broken/gateway:1"
+        try await withOperator(brokenImages: [broken]) { test in
+            let client = test.client
+            _ = try await client.create(
+                OpenShellAPIGroup.gateways, namespace: namespace,
+                gateway(spec: ["images": ["gateway": .string(broken)], "upgrade": ["progressDeadlineSeconds": 30]]))
+            try await eventually(timeout: .seconds(20)) { await condition(client, "Progressing")?.isTrue == true }
+            #expect(await condition(client, "Available")?.isTrue == false)
+            try await eventually(timeout: .seconds(90)) { await condition(client, "Degraded")?.reason == GatewayEventReason.rolloutStuck }
+            #expect(await condition(client, "RolloutComplete")?.isTrue == false)
+            try await eventually(timeout: .seconds(10)) { await eventReasons(client).contains("RolloutStuck") }
+        }
+    }
 }

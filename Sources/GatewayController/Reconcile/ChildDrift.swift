@@ -63,10 +63,12 @@ public enum ChildDrift {
         }
     }
 
-    /// `want` laid over `have`: objects merged member by member (members only `have` has are kept),
-    /// arrays and scalars taken from `want`; a member on the `immutable` path list keeps `have`'s value.
+    /// `want` laid over `have`: a subtree `have` already holds stays, objects are merged member by member
+    /// (members only `have` has are kept), other arrays and scalars are taken from `want`; a member on the `immutable` path list keeps `have`'s value.
     static func overlay(_ want: JSONValue, onto have: JSONValue, path: [String], immutable: Set<String>) -> JSONValue {
         if immutable.contains(path.joined(separator: ".")), !have.isNull { return have }
+        // What already says what we want stays as it is (an array is not re-sent for a drift elsewhere).
+        if contains(want: want, have: have) { return have }
         guard case .object(let w) = want, case .object(var h) = have else { return want }
         for (key, value) in w {
             h[key] = overlay(value, onto: h[key] ?? .null, path: path + [key], immutable: immutable)

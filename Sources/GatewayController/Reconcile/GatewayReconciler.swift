@@ -54,9 +54,18 @@ public struct GatewayReconciler: Reconciler {
         for action in plan.actions {
             switch action {
             case .addFinalizer:
-                owner = try await setFinalizers(of: owner, owner.finalizers + [GatewayFinalizer.name])
+                do {
+                    owner = try await setFinalizers(of: owner, owner.finalizers + [GatewayFinalizer.name])
+                } catch let error as APIError where error.code == 409 || error.code == 404 {
+                    // Our copy was behind (or the gateway is gone): the newer version's watch event runs this again.
+                    return .done
+                }
             case .removeFinalizer:
-                owner = try await setFinalizers(of: owner, owner.finalizers.filter { $0 != GatewayFinalizer.name })
+                do {
+                    owner = try await setFinalizers(of: owner, owner.finalizers.filter { $0 != GatewayFinalizer.name })
+                } catch let error as APIError where error.code == 404 {
+                    // Already released and gone.
+                }
                 released = true
             case .writePKI(let pki):
                 try await writePKI(pki, owner: owner, observed: snapshot.secrets)
