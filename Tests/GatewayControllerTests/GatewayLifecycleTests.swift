@@ -270,4 +270,34 @@ struct GatewayLifecycleTests {
             try await eventually(timeout: .seconds(10)) { await eventReasons(client).contains("RolloutStuck") }
         }
     }
+
+    @Test("children in the sandbox namespace carry owner labels, not ownerReferences, and the finalizer removes them")
+    func crossNamespaceChildren() async throws {
+        try await withOperator { test in
+            let client = test.client
+            _ = try await test.namespace("sandboxes")
+            _ = try await client.create(OpenShellAPIGroup.gateways, namespace: namespace, gateway(spec: ["sandboxes": ["namespace": "sandboxes"]]))
+            try await eventually(timeout: .seconds(60)) { await condition(client, "Available")?.isTrue == true }
+            let role = try await client.get(GatewayResources.roles, namespace: "sandboxes", name: "openshell-sandbox")
+            #expect(role.ownerReferences.isEmpty)
+            #expect(role.labels[GatewayLabels.gatewayNamespace] == namespace)
+            #expect(await exists(client, GatewayResources.roleBindings, "sandboxes", "openshell-sandbox"))
+            #expect(await exists(client, GatewayResources.serviceAccounts, "sandboxes", "openshell-sandbox"))
+            #expect(await exists(client, GatewayResources.networkPolicies, "sandboxes", "openshell-sandbox-ssh"))
+
+            // A hand edit there is put back too (mapped by the owner labels).
+            _ = try await client.patch(GatewayResources.roles, namespace: "sandboxes", name: "openshell-sandbox", type: .merge, patch: ["rules": []])
+            try await eventually(timeout: .seconds(30)) {
+                let now = try? await client.get(GatewayResources.roles, namespace: "sandboxes", name: "openshell-sandbox")
+                return now?.json["rules"]?.arrayValue?.isEmpty == false
+            }
+
+            _ = try await client.delete(OpenShellAPIGroup.gateways, namespace: namespace, name: "openshell")
+            try await eventually(timeout: .seconds(30)) { await fetch(client) == nil }
+            #expect(!(await exists(client, GatewayResources.roles, "sandboxes", "openshell-sandbox")))
+            #expect(!(await exists(client, GatewayResources.roleBindings, "sandboxes", "openshell-sandbox")))
+            #expect(!(await exists(client, GatewayResources.serviceAccounts, "sandboxes", "openshell-sandbox")))
+            #expect(!(await exists(client, GatewayResources.networkPolicies, "sandboxes", "openshell-sandbox-ssh")))
+        }
+    }
 }
