@@ -118,6 +118,20 @@ struct GatewayPlannerTests {
         #expect(plan.status.conditions?[type: GatewayConditionType.progressing]?.isTrue == false, "\(name)")
     }
 
+    @Test("a PKI Secret controlled by another gateway (the default names are shared) blocks everything: SecretConflict")
+    func foreignSecret() throws {
+        var taken = secrets
+        var server = try #require(taken.server)
+        server.ownerReferences = [OwnerReference(
+            apiVersion: "openshell.ai/v1alpha1", kind: "OpenShellGateway", name: "other", uid: "other-uid", controller: true)]
+        taken.server = server
+        let plan = GatewayPlanner.plan(snapshot(owner(), secrets: taken))
+        #expect(plan.actions.isEmpty)
+        #expect(plan.status.conditions?[type: GatewayConditionType.degraded]?.reason == GatewayEventReason.secretConflict)
+        #expect(plan.status.conditions?[type: GatewayConditionType.tlsReady]?.status == "False")
+        #expect(plan.events.contains { $0.reason == GatewayEventReason.secretConflict && $0.note.contains("spec.tls.secretNames") })
+    }
+
     @Test("a Warning Event for a blocked gateway is recorded once, not on every run")
     func blockedEventOnce() {
         let first = GatewayPlanner.plan(snapshot(owner(["tls": ["extraIPAddresses": ["nope"]]])))

@@ -11,8 +11,9 @@
 //!    finalizer. The key-encryption-key Secret carries no owner labels and
 //!    is never touched.
 //! 2. Nothing is applied from a spec that does not decode or validate
-//!    (ConfigValid=False), from a refused downgrade, or while the Agent
-//!    Sandbox API is not served; what runs is left as it is.
+//!    (ConfigValid=False), from a refused downgrade, while the Agent
+//!    Sandbox API is not served, or while a PKI Secret of our names belongs
+//!    to another gateway; what runs is left as it is.
 //! 3. The PKI Secrets the plan asks for are written first; the children are
 //!    applied in the next run, once the Secrets' checksum is final.
 //! 4. Children are created, or merge-patched on the members we render;
@@ -43,6 +44,8 @@ public enum GatewayEventReason {
     public static let rolloutStuck = "RolloutStuck"
     public static let downgradeRefused = "DowngradeRefused"
     public static let cleanedUp = "CleanedUp"
+    /// A PKI Secret of the names this gateway uses is controlled by another gateway.
+    public static let secretConflict = "SecretConflict"
     /// A child of the name exists but is not ours (reported by the reconciler when a create conflicts).
     public static let childConflict = "ChildConflict"
 }
@@ -128,6 +131,8 @@ struct GatewayPlanRun {
     /// Why nothing is applied (ConfigValid, Degraded).
     var configProblem: (reason: String, message: String)?
     var downgrade: String?
+    /// PKI Secrets of our names controlled by another gateway.
+    var secretConflict: String?
     var tls: (status: String, reason: String, message: String) = ("Unknown", "NotChecked", "the spec was not evaluated")
     var pkiDegraded: PKIDegradation?
     var rollout: WorkloadRollout?
@@ -197,6 +202,24 @@ struct GatewayPlanRun {
         }
         if previous[type: GatewayConditionType.agentSandboxAvailable]?.status == "False" {
             events.append(GatewayPlannedEvent(.normal, GatewayEventReason.agentSandboxAvailable, "the Agent Sandbox API is served again"))
+        }
+
+        // The CA, server and client Secrets have fixed default names: another gateway's in this
+        // namespace must never be renewed or mounted as ours.
+        let foreign = [s.secrets.ca, s.secrets.server, s.secrets.client, s.secrets.signingKey].compactMap { $0 }.filter { secret in
+            guard let reference = secret.controllerReference, reference.groupKind == OpenShellAPIGroup.gatewayKind else { return false }
+            return reference.uid != s.owner.uid
+        }
+        if !foreign.isEmpty {
+            let list = foreign.map { "Secret \($0.name) (OpenShellGateway \($0.controllerReference?.name ?? ""))" }.joined(separator: ", ")
+            let message = "\(list) belongs to another gateway: set spec.tls.secretNames (and spec.tls.certManager.caSecretName) to names of this gateway's own"
+            secretConflict = message
+            tls = ("False", GatewayEventReason.secretConflict, message)
+            if previous[type: GatewayConditionType.degraded]?.reason != GatewayEventReason.secretConflict {
+                events.append(GatewayPlannedEvent(.warning, GatewayEventReason.secretConflict, message))
+            }
+            observeWorkload(spec)
+            return
         }
 
         // PKI first: its Secrets' checksum goes into the pod template.
@@ -337,7 +360,7 @@ struct GatewayPlanRun {
         }
         func flag(_ value: Bool) -> String { value ? "True" : "False" }
 
-        let blocked = configProblem != nil || downgrade != nil || s.agentSandboxProblem != nil
+        let blocked = configProblem != nil || downgrade != nil || s.agentSandboxProblem != nil || secretConflict != nil
         let ready = rollout?.readyReplicas ?? 0
         let complete = !workloadChanged && (rollout?.complete ?? false) && !actions.contains(where: { if case .writePKI = $0 { true } else { false } })
         status.readyReplicas = rollout == nil ? nil : ready
@@ -408,6 +431,7 @@ struct GatewayPlanRun {
         let degraded: (String, String)? = configProblem.map { ($0.reason, $0.message) }
             ?? downgrade.map { (GatewayEventReason.downgradeRefused, $0) }
             ?? s.agentSandboxProblem.map { (GatewayEventReason.agentSandboxMissing, $0) }
+            ?? secretConflict.map { (GatewayEventReason.secretConflict, $0) }
             ?? pkiDegraded.map { ($0.reason, "\($0.message). \($0.recoveryHint)") }
             ?? (stuckNow ? (GatewayEventReason.rolloutStuck, "the rollout has not completed within its progress deadline: \(rollout?.message ?? "")") : nil)
         if let degraded {
