@@ -161,7 +161,10 @@ let package = Package(
         ),
         .target(
             name: "GatewayController",
-            dependencies: ["OpenShellAPI", "KubeCore"]
+            dependencies: [
+                "OpenShellAPI", "KubeCore", "KubeClient", "KubeRuntime", "Operator", "GatewayPKI",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .target(
             name: "SandboxController",
@@ -176,7 +179,7 @@ let package = Package(
         .executableTarget(
             name: "openshell-operator",
             dependencies: [
-                "Operator", "KubeCore", "OpenShellAPI", "SandboxController",
+                "Operator", "KubeCore", "OpenShellAPI", "SandboxController", "GatewayController",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
@@ -186,7 +189,7 @@ let package = Package(
         .executableTarget(
             name: "local-cluster",
             dependencies: [
-                "LocalCluster", "LocalAPIServer", "KubeCore", "Operator", "SandboxController", "OpenShellAPI",
+                "LocalCluster", "LocalAPIServer", "KubeCore", "Operator", "SandboxController", "GatewayController", "OpenShellAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -312,7 +315,11 @@ let package = Package(
         ),
         .testTarget(
             name: "GatewayControllerTests",
-            dependencies: ["GatewayController", "OpenShellAPI", "KubeCore", "KubeSchema"],
+            dependencies: [
+                "GatewayController", "GatewayPKI", "OpenShellAPI", "Operator", "KubeRuntime", "KubeClient", "KubeCore", "KubeSchema",
+                "LocalAPIServer", "ClusterSimulators", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             exclude: ["Golden"]
         ),
         .testTarget(

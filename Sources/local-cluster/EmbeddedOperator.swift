@@ -8,6 +8,7 @@ import KubeCore
 import LocalCluster
 import Logging
 import Operator
+import GatewayController
 import SandboxController
 import ServiceLifecycle
 
@@ -37,7 +38,7 @@ struct EmbeddedOperator: Service {
             metricsAddress: ListenAddress(host: "127.0.0.1", port: metricsPort),
             probeAddress: ListenAddress(host: "127.0.0.1", port: probePort),
             leaderElection: nil)
-        let process = OperatorProcess(configuration: configuration, setups: [SandboxControllerSetup()], logger: logger)
+        let process = OperatorProcess(configuration: configuration, setups: [SandboxControllerSetup(), GatewayControllerSetup()], logger: logger)
         try await process.run()
     }
 }

@@ -6,6 +6,7 @@ import Logging
 import KubeCore
 import KubeRuntime
 import Operator
+import GatewayController
 import SandboxController
 
 @main
@@ -102,7 +103,7 @@ struct Run: AsyncParsableCommand {
                 ? LeaderElectionSettings(namespace: leaderElectionNamespace, name: leaderElectionID) : nil,
             maxConcurrentReconciles: maxConcurrentReconciles)
         let process = OperatorProcess(
-            configuration: configuration, setups: [SandboxControllerSetup()], logger: logger, scrubber: scrubber)
+            configuration: configuration, setups: [SandboxControllerSetup(), GatewayControllerSetup()], logger: logger, scrubber: scrubber)
         try await process.run()
     }
 }

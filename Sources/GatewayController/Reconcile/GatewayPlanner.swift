@@ -1,0 +1,447 @@
+//! GatewayPlanner: the gateway reconciler's decisions as a pure function.
+//! Given a snapshot — the OpenShellGateway, the children found by its owner
+//! labels, the PKI Secrets it mounts, the Agent Sandbox preflight and the
+//! time — it validates and renders the spec, and returns the writes, the
+//! status, the Events and when to look again. The reconciler only gathers
+//! the snapshot and carries the plan out.
+//!
+//! Rules, in order (re-evaluated from scratch on every run):
+//! 1. Being deleted: delete the children the garbage collector cannot reach
+//!    (cluster-scoped RBAC, children in other namespaces), then drop the
+//!    finalizer. The key-encryption-key Secret carries no owner labels and
+//!    is never touched.
+//! 2. Nothing is applied from a spec that does not decode or validate
+//!    (ConfigValid=False), from a refused downgrade, while the Agent
+//!    Sandbox API is not served, or while a PKI Secret of our names belongs
+//!    to another gateway; what runs is left as it is.
+//! 3. The PKI Secrets the plan asks for are written first; the children are
+//!    applied in the next run, once the Secrets' checksum is final.
+//! 4. Children are created, or merge-patched on the members we render;
+//!    one edited by hand (its applied-hash still current) is a DriftCorrected
+//!    Event. Children we no longer render are deleted.
+//! 5. The workload's rollout gives RolloutComplete, Available, the running
+//!    version, and after the progress deadline Degraded=RolloutStuck.
+import Foundation
+import GatewayPKI
+import KubeCore
+import KubeRuntime
+import OpenShellAPI
+
+/// The finalizer that removes what the garbage collector cannot.
+public enum GatewayFinalizer {
+    public static let name = "openshell.ai/gateway-cleanup"
+}
+
+/// Event reasons (stable API; documented in docs/gateway.md).
+public enum GatewayEventReason {
+    public static let installed = "Installed"
+    public static let configInvalid = "ConfigInvalid"
+    public static let agentSandboxMissing = "AgentSandboxMissing"
+    public static let agentSandboxAvailable = "AgentSandboxAvailable"
+    public static let driftCorrected = "DriftCorrected"
+    public static let upgradeStarted = "UpgradeStarted"
+    public static let upgradeComplete = "UpgradeComplete"
+    public static let rolloutStuck = "RolloutStuck"
+    public static let downgradeRefused = "DowngradeRefused"
+    public static let cleanedUp = "CleanedUp"
+    /// A PKI Secret of the names this gateway uses is controlled by another gateway.
+    public static let secretConflict = "SecretConflict"
+    /// A child of the name exists but is not ours (reported by the reconciler when a create conflicts).
+    public static let childConflict = "ChildConflict"
+}
+
+/// Everything one decision reads.
+public struct GatewaySnapshot: Sendable {
+    /// The OpenShellGateway.
+    public var owner: KubeObject
+    /// Every child found by the gateway's owner labels (each with its `kind` set).
+    public var children: [KubeObject]
+    /// The PKI Secrets as read (with their values).
+    public var secrets: ObservedGatewaySecrets
+    /// The Agent Sandbox preflight's problem; nil when Sandbox is served.
+    public var agentSandboxProblem: String?
+    public var cluster: GatewayClusterFacts
+    public var now: Date
+
+    public init(owner: KubeObject, children: [KubeObject] = [], secrets: ObservedGatewaySecrets = ObservedGatewaySecrets(),
+                agentSandboxProblem: String? = nil, cluster: GatewayClusterFacts = GatewayClusterFacts(), now: Date) {
+        self.owner = owner
+        self.children = children
+        self.secrets = secrets
+        self.agentSandboxProblem = agentSandboxProblem
+        self.cluster = cluster
+        self.now = now
+    }
+}
+
+/// One write.
+public enum GatewayAction: Sendable, Hashable {
+    case addFinalizer
+    case removeFinalizer
+    /// Generate and write the Secrets of this PKI plan (`GatewayPKIWriter`).
+    case writePKI(PKIPlan)
+    case create(KubeObject)
+    /// A JSON merge patch of `live`.
+    case patch(live: KubeObject, patch: JSONValue)
+    /// Delete with a UID precondition.
+    case delete(KubeObject)
+}
+
+public struct GatewayPlannedEvent: Sendable, Hashable {
+    public var type: EventType
+    public var reason: String
+    public var note: String
+
+    public init(_ type: EventType, _ reason: String, _ note: String) {
+        self.type = type
+        self.reason = reason
+        self.note = note
+    }
+}
+
+public struct GatewayPlan: Sendable {
+    public var actions: [GatewayAction] = []
+    /// The status to report (written only when it differs).
+    public var status: OpenShellGatewayStatus
+    public var events: [GatewayPlannedEvent] = []
+    public var requeueAfter: Duration?
+}
+
+public enum GatewayPlanner {
+    /// How often a wait (a rollout, children being deleted, Secrets just written) is re-checked.
+    public static let recheck: Duration = .seconds(5)
+    /// The longest wait before looking again at all (certificate renewal, drift the watches missed).
+    public static let resync: Duration = .seconds(3600)
+
+    public static func plan(_ snapshot: GatewaySnapshot) -> GatewayPlan {
+        var run = GatewayPlanRun(snapshot)
+        run.decide()
+        return run.finish()
+    }
+}
+
+/// One planning run.
+struct GatewayPlanRun {
+    let s: GatewaySnapshot
+    var actions: [GatewayAction] = []
+    var events: [GatewayPlannedEvent] = []
+    var status: OpenShellGatewayStatus
+    var requeueAfter: Duration?
+
+    /// Why nothing is applied (ConfigValid, Degraded).
+    var configProblem: (reason: String, message: String)?
+    var downgrade: String?
+    /// PKI Secrets of our names controlled by another gateway.
+    var secretConflict: String?
+    var tls: (status: String, reason: String, message: String) = ("Unknown", "NotChecked", "the spec was not evaluated")
+    var pkiDegraded: PKIDegradation?
+    var rollout: WorkloadRollout?
+    var workloadChanged = false
+    var stuck = false
+    var desiredVersion: String?
+    var deleting = false
+
+    init(_ snapshot: GatewaySnapshot) {
+        s = snapshot
+        status = snapshot.owner.decodeStatus(OpenShellGatewayStatus.self) ?? OpenShellGatewayStatus()
+    }
+
+    var previous: [Condition] { (s.owner.decodeStatus(OpenShellGatewayStatus.self) ?? OpenShellGatewayStatus()).conditions ?? [] }
+    var names: GatewayNames { GatewayNames(name: s.owner.name, namespace: s.owner.namespace) }
+
+    mutating func requeue(after delay: Duration) {
+        requeueAfter = min(requeueAfter ?? delay, delay)
+    }
+
+    /// A child the garbage collector does not reach: cluster-scoped, or in another namespace.
+    func outOfReach(_ child: KubeObject) -> Bool { child.namespace != s.owner.namespace }
+
+    /// Ours: controlled by this gateway, or (where no ownerReference can be) labelled for it.
+    func owns(_ child: KubeObject) -> Bool {
+        if outOfReach(child) { return GatewayResources.ownerKey(ofChild: child) == s.owner.key }
+        return child.controllerReference.map { $0.uid == s.owner.uid && $0.groupKind == OpenShellAPIGroup.gatewayKind } ?? false
+    }
+
+    // MARK: Decisions
+
+    mutating func decide() {
+        if s.owner.isBeingDeleted { return decideDeletion() }
+        if !s.owner.finalizers.contains(GatewayFinalizer.name) { actions.append(.addFinalizer) }
+
+        let spec: OpenShellGatewaySpec
+        do {
+            spec = try s.owner.decodeSpec(OpenShellGatewaySpec.self)
+        } catch {
+            return blockConfig("spec: \(error)")
+        }
+        let problems = GatewayValidation.validate(spec)
+        if !problems.isEmpty { return blockConfig(problems.map(\.description).joined(separator: "; ")) }
+        let settings: GatewayPKISettings
+        do {
+            settings = try GatewayPKISettings(gatewayName: s.owner.name, namespace: s.owner.namespace, spec: spec)
+        } catch {
+            return blockConfig(error.description)
+        }
+        let images = GatewayImageSet.resolve(spec)
+        desiredVersion = images.version
+        let allow = s.owner.annotations[OpenShellLabels.allowDowngradeAnnotation] == "true"
+        if let problem = GatewayValidation.versionChangeProblem(running: status.runningVersion, requested: images.version, allowDowngrade: allow) {
+            downgrade = problem.description
+            if previous[type: GatewayConditionType.degraded]?.reason != GatewayEventReason.downgradeRefused {
+                events.append(GatewayPlannedEvent(.warning, GatewayEventReason.downgradeRefused, problem.description))
+            }
+            observeWorkload(spec)
+            return
+        }
+        if let problem = s.agentSandboxProblem {
+            if previous[type: GatewayConditionType.agentSandboxAvailable]?.status != "False" {
+                events.append(GatewayPlannedEvent(.warning, GatewayEventReason.agentSandboxMissing, problem))
+            }
+            observeWorkload(spec)
+            return
+        }
+        if previous[type: GatewayConditionType.agentSandboxAvailable]?.status == "False" {
+            events.append(GatewayPlannedEvent(.normal, GatewayEventReason.agentSandboxAvailable, "the Agent Sandbox API is served again"))
+        }
+
+        // The CA, server and client Secrets have fixed default names: another gateway's in this
+        // namespace must never be renewed or mounted as ours.
+        let foreign = [s.secrets.ca, s.secrets.server, s.secrets.client, s.secrets.signingKey].compactMap { $0 }.filter { secret in
+            guard let reference = secret.controllerReference, reference.groupKind == OpenShellAPIGroup.gatewayKind else { return false }
+            return reference.uid != s.owner.uid
+        }
+        if !foreign.isEmpty {
+            let list = foreign.map { "Secret \($0.name) (OpenShellGateway \($0.controllerReference?.name ?? ""))" }.joined(separator: ", ")
+            let message = "\(list) belongs to another gateway: set spec.tls.secretNames (and spec.tls.certManager.caSecretName) to names of this gateway's own"
+            secretConflict = message
+            tls = ("False", GatewayEventReason.secretConflict, message)
+            if previous[type: GatewayConditionType.degraded]?.reason != GatewayEventReason.secretConflict {
+                events.append(GatewayPlannedEvent(.warning, GatewayEventReason.secretConflict, message))
+            }
+            observeWorkload(spec)
+            return
+        }
+
+        // PKI first: its Secrets' checksum goes into the pod template.
+        let pki = GatewayPKIPlanner.plan(observed: s.secrets, settings: settings, now: s.now)
+        describeTLS(pki, settings: settings)
+        if !pki.isUntouched {
+            actions.append(.writePKI(pki))
+            events += pki.events.filter { $0.type != "Warning" }.map { GatewayPlannedEvent(.normal, $0.reason, $0.message) }
+            requeue(after: .seconds(1))
+            observeWorkload(spec)
+            return
+        }
+        if let next = pki.nextRenewal {
+            requeue(after: .seconds(max(1, min(next.timeIntervalSince(s.now).rounded(.up), GatewayPlanner.resync.timeInterval))))
+        }
+
+        let checksum = GatewayPKIChecksum.value(server: s.secrets.server, signingKey: s.secrets.signingKey)
+        let input = GatewayRenderInput(
+            gateway: s.owner, spec: spec, images: images, cluster: s.cluster, checksumInputs: [GatewayPKIChecksum.annotation: checksum])
+        let rendered = GatewayRenderer.render(input)
+        status.endpoint = rendered.endpoint
+        apply(rendered)
+        observeWorkload(spec)
+    }
+
+    mutating func blockConfig(_ message: String) {
+        configProblem = (GatewayEventReason.configInvalid, message)
+        let was = previous[type: GatewayConditionType.configValid]
+        if was?.status != "False" || was?.message != message {
+            events.append(GatewayPlannedEvent(.warning, GatewayEventReason.configInvalid, message))
+        }
+        tls = ("Unknown", GatewayEventReason.configInvalid, "the spec is invalid")
+        observeWorkload(nil)
+    }
+
+    mutating func describeTLS(_ pki: PKIPlan, settings: GatewayPKISettings) {
+        if let degraded = pki.degraded {
+            pkiDegraded = degraded
+            tls = ("False", degraded.reason, "\(degraded.message). \(degraded.recoveryHint)")
+            if previous[type: GatewayConditionType.tlsReady]?.reason != degraded.reason {
+                events.append(GatewayPlannedEvent(.warning, degraded.reason, "\(degraded.message). \(degraded.recoveryHint)"))
+            }
+            return
+        }
+        switch settings.mode {
+        case .disabled:
+            tls = pki.isUntouched ? ("True", "TLSDisabled", "TLS is disabled") : ("False", "Provisioning", "creating the signing key")
+        case .certManager:
+            tls = ("Unknown", "CertManagerNotChecked", "cert-manager issues the certificates; the operator does not check them yet")
+        case .builtIn:
+            tls = pki.isUntouched
+                ? ("True", "CertificatesValid", "the CA, server and client certificates and the signing key are valid")
+                : ("False", "Provisioning", "creating or renewing certificates")
+        }
+    }
+
+    /// Creates, patches and prunes the children.
+    mutating func apply(_ rendered: RenderedGateway) {
+        var live: [ChildKey: KubeObject] = [:]
+        for child in s.children { live[ChildKey(child)] = child }
+        var wanted = Set<ChildKey>()
+        let firstInstall = status.runningVersion == nil
+        // cert-manager objects and exposure need CRDs the operator does not watch yet: not applied.
+        let objects = rendered.serviceAccounts + [rendered.configMap] + rendered.rbac + [rendered.service, rendered.workload]
+            + (rendered.networkPolicy.map { [$0] } ?? [])
+        for object in objects {
+            let desired = ChildDrift.stamped(object)
+            let key = ChildKey(desired)
+            wanted.insert(key)
+            let isWorkload = key == ChildKey(rendered.workload)
+            guard let current = live[key] else {
+                actions.append(.create(desired))
+                if isWorkload { workloadChanged = true }
+                continue
+            }
+            guard owns(current) else { continue }  // never adopt; the garbage collector removes a predecessor's
+            guard let patch = ChildDrift.patch(
+                live: current, desired: desired, immutable: GatewayResources.immutablePaths(kind: key.kind)) else { continue }
+            actions.append(.patch(live: current, patch: patch))
+            let drifted = current.annotations[ChildDrift.appliedHashAnnotation] == desired.annotations[ChildDrift.appliedHashAnnotation]
+            if drifted {
+                events.append(GatewayPlannedEvent(.normal, GatewayEventReason.driftCorrected, "\(key) was changed by hand; put it back"))
+            }
+            if isWorkload {
+                workloadChanged = true
+                let from = current.labels["app.kubernetes.io/version"]
+                if !firstInstall, let from, from != rendered.workload.labels["app.kubernetes.io/version"] {
+                    events.append(GatewayPlannedEvent(
+                        .normal, GatewayEventReason.upgradeStarted, "Upgrading the gateway from \(from) to \(desiredVersion ?? "")"))
+                }
+            }
+        }
+        for child in s.children where !wanted.contains(ChildKey(child)) && owns(child) && !child.isBeingDeleted && child.kind != "Secret" {
+            actions.append(.delete(child))
+        }
+    }
+
+    mutating func decideDeletion() {
+        deleting = true
+        guard s.owner.finalizers.contains(GatewayFinalizer.name) else { return }
+        let remaining = s.children.filter { outOfReach($0) && owns($0) }
+        if remaining.isEmpty {
+            actions.append(.removeFinalizer)
+            return
+        }
+        for child in remaining where !child.isBeingDeleted {
+            actions.append(.delete(child))
+        }
+        events.append(GatewayPlannedEvent(
+            .normal, GatewayEventReason.cleanedUp,
+            "Deleting " + remaining.map { ChildKey($0).description }.sorted().joined(separator: ", ")))
+        requeue(after: .seconds(1))
+    }
+
+    /// Reads the live workload's rollout (StatefulSet or Deployment, whichever we own).
+    mutating func observeWorkload(_ spec: OpenShellGatewaySpec?) {
+        let kinds = ["StatefulSet", "Deployment"]
+        let preferred = spec?.workload?.kind == "Deployment" ? "Deployment" : "StatefulSet"
+        let workloads = s.children.filter { kinds.contains($0.kind) && $0.name == s.owner.name && owns($0) }
+        guard let workload = workloads.first(where: { $0.kind == preferred }) ?? workloads.first else { return }
+        rollout = WorkloadRollout(workload: workload)
+    }
+
+    // MARK: Status
+
+    func finish() -> GatewayPlan {
+        var status = status
+        var events = events
+        var requeueAfter = requeueAfter
+        let generation = s.owner.generation
+        if deleting {
+            return GatewayPlan(actions: actions, status: status, events: events, requeueAfter: requeueAfter)
+        }
+        var conditions = previous
+        let now = s.now
+        func set(_ type: String, _ value: String, _ reason: String, _ message: String) {
+            conditions.set(Condition(type: type, status: value, reason: reason, message: message, observedGeneration: generation), now: now)
+        }
+        func flag(_ value: Bool) -> String { value ? "True" : "False" }
+
+        let blocked = configProblem != nil || downgrade != nil || s.agentSandboxProblem != nil || secretConflict != nil
+        let ready = rollout?.readyReplicas ?? 0
+        let complete = !workloadChanged && (rollout?.complete ?? false) && !actions.contains(where: { if case .writePKI = $0 { true } else { false } })
+        status.readyReplicas = rollout == nil ? nil : ready
+
+        // Versions: the workload's template runs `rollout.version` once complete.
+        if complete, let version = rollout?.version, !blocked {
+            if status.runningVersion == nil {
+                events.append(GatewayPlannedEvent(.normal, GatewayEventReason.installed, "The gateway \(version) is installed and ready"))
+            } else if let from = status.runningVersion, from != version {
+                events.append(GatewayPlannedEvent(.normal, GatewayEventReason.upgradeComplete, "The gateway runs \(version) (was \(from))"))
+                status.lastUpgrade = GatewayUpgradeRecord(from: from, to: version, time: KubeTime.format(now))
+            }
+            status.runningVersion = version
+            if ready > 0 { status.lastKnownGoodVersion = version }
+        }
+
+        // Stuck: still rolling out past the progress deadline, counted from when Progressing turned True.
+        var stuckNow = false
+        if !complete, !blocked, rollout != nil || workloadChanged {
+            let spec = try? s.owner.decodeSpec(OpenShellGatewaySpec.self)
+            let deadline = TimeInterval(spec?.upgrade?.progressDeadlineSeconds ?? GatewayDefaults.progressDeadlineSeconds)
+            let was = previous[type: GatewayConditionType.progressing]
+            let since = was?.isTrue == true ? KubeTime.parse(was?.lastTransitionTime ?? "") ?? now : now
+            let elapsed = now.timeIntervalSince(since)
+            if rollout?.deadlineExceeded == true || elapsed >= deadline {
+                stuckNow = true
+                if previous[type: GatewayConditionType.degraded]?.reason != GatewayEventReason.rolloutStuck {
+                    events.append(GatewayPlannedEvent(
+                        .warning, GatewayEventReason.rolloutStuck,
+                        "The rollout has not completed within \(Int(deadline))s: \(rollout?.message ?? "the workload is missing")"))
+                }
+            } else {
+                let left = Duration.seconds(max(1, (deadline - elapsed).rounded(.up)))
+                requeueAfter = min(requeueAfter ?? left, left, GatewayPlanner.recheck)
+            }
+        }
+
+        if let configProblem {
+            set(GatewayConditionType.configValid, "False", configProblem.reason, configProblem.message)
+        } else if let downgrade {
+            set(GatewayConditionType.configValid, "False", GatewayEventReason.downgradeRefused, downgrade)
+        } else {
+            set(GatewayConditionType.configValid, "True", "Valid", "the spec is valid")
+        }
+        if let problem = s.agentSandboxProblem {
+            set(GatewayConditionType.agentSandboxAvailable, "False", GatewayEventReason.agentSandboxMissing, problem)
+        } else {
+            set(GatewayConditionType.agentSandboxAvailable, "True", "Served", "the Agent Sandbox Sandbox API is served")
+        }
+        set(GatewayConditionType.tlsReady, tls.status, tls.reason, tls.message)
+        if rollout == nil && !workloadChanged {
+            set(GatewayConditionType.rolloutComplete, "False", "NotInstalled", "the workload does not exist yet")
+        } else if complete {
+            set(GatewayConditionType.rolloutComplete, "True", "RolloutComplete", "every replica runs the current template and is ready")
+        } else {
+            set(GatewayConditionType.rolloutComplete, "False", stuckNow ? GatewayEventReason.rolloutStuck : "RollingOut",
+                rollout?.message ?? "the workload was just created")
+        }
+        set(GatewayConditionType.available, flag(ready > 0), ready > 0 ? "GatewayReady" : "NoReadyReplicas",
+            ready > 0 ? "\(ready) gateway replica(s) ready" : "no gateway replica is ready")
+
+        let progressing = !blocked && !complete && !stuckNow
+        let upgrading = status.runningVersion != nil && desiredVersion != nil && status.runningVersion != desiredVersion
+        set(GatewayConditionType.progressing, flag(progressing),
+            progressing ? (upgrading ? "Upgrading" : (status.runningVersion == nil ? "Installing" : "RollingOut")) : (stuckNow ? GatewayEventReason.rolloutStuck : (blocked ? "Blocked" : "RolloutComplete")),
+            progressing ? (rollout?.message ?? "applying the gateway") : (stuckNow ? "the rollout exceeded its progress deadline" : (blocked ? "nothing is applied until the Degraded reason is resolved" : "the gateway runs the current spec")))
+
+        let degraded: (String, String)? = configProblem.map { ($0.reason, $0.message) }
+            ?? downgrade.map { (GatewayEventReason.downgradeRefused, $0) }
+            ?? s.agentSandboxProblem.map { (GatewayEventReason.agentSandboxMissing, $0) }
+            ?? secretConflict.map { (GatewayEventReason.secretConflict, $0) }
+            ?? pkiDegraded.map { ($0.reason, "\($0.message). \($0.recoveryHint)") }
+            ?? (stuckNow ? (GatewayEventReason.rolloutStuck, "the rollout has not completed within its progress deadline: \(rollout?.message ?? "")") : nil)
+        if let degraded {
+            set(GatewayConditionType.degraded, "True", degraded.0, degraded.1)
+        } else {
+            set(GatewayConditionType.degraded, "False", "AsExpected", "nothing is wrong")
+        }
+        status.conditions = GatewayConditionType.all.compactMap { conditions[type: $0] }
+        status.observedGeneration = generation
+        if requeueAfter == nil { requeueAfter = GatewayPlanner.resync }
+        return GatewayPlan(actions: actions, status: status, events: events, requeueAfter: requeueAfter)
+    }
+}

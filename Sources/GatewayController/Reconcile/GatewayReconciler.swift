@@ -1,0 +1,216 @@
+//! GatewayReconciler: the IO half of the gateway reconciler. It gathers a
+//! `GatewaySnapshot` (the children from the caches by owner label, the PKI
+//! Secrets read from the server with their values, the Agent Sandbox CRD),
+//! lets `GatewayPlanner` decide, and carries the plan out: finalizer, the
+//! PKI writer's Secrets (the key-encryption key without an ownerReference),
+//! creates and merge patches, deletes with UID preconditions, one status
+//! write when the status changed, and the planned Events.
+import Foundation
+import GatewayPKI
+import KubeClient
+import KubeCore
+import KubeRuntime
+import Logging
+import OpenShellAPI
+
+/// The caches the reconciler reads.
+public struct GatewayCaches: Sendable {
+    public var gateways: Informer
+    /// Child informers by kind, each indexed by `GatewayCaches.ownerIndex`.
+    public var children: [String: Informer]
+    /// The one CustomResourceDefinition `sandboxes.agents.x-k8s.io`.
+    public var agentSandboxCRD: Informer
+
+    /// The index of child caches: `<namespace>/<name>` of the gateway named by the owner labels.
+    public static let ownerIndex = "openshell.ai/gateway"
+
+    public static func ownerIndexValue(_ key: ObjectKey) -> String { "\(key.namespace)/\(key.name)" }
+}
+
+public struct GatewayReconciler: Reconciler {
+    let client: RESTClient
+    let caches: GatewayCaches
+    let events: EventRecorder
+    let clock: any WallClock
+    let logger: Logger
+
+    public init(client: RESTClient, caches: GatewayCaches, events: EventRecorder, clock: any WallClock, logger: Logger) {
+        self.client = client
+        self.caches = caches
+        self.events = events
+        self.clock = clock
+        self.logger = logger
+    }
+
+    static let writeOptions = WriteOptions(fieldManager: OpenShellLabels.fieldManager, fieldValidation: .strict)
+
+    public func reconcile(_ request: ReconcileRequest) async throws -> ReconcileResult {
+        guard var owner = caches.gateways.cache.get(request.key) else { return .done }
+        let snapshot = try await gather(owner)
+        let plan = GatewayPlanner.plan(snapshot)
+
+        var released = false
+        var extraEvents: [GatewayPlannedEvent] = []
+        for action in plan.actions {
+            switch action {
+            case .addFinalizer:
+                do {
+                    owner = try await setFinalizers(of: owner, owner.finalizers + [GatewayFinalizer.name])
+                } catch let error as APIError where error.code == 409 || error.code == 404 {
+                    // Our copy was behind (or the gateway is gone): the newer version's watch event runs this again.
+                    return .done
+                }
+            case .removeFinalizer:
+                do {
+                    owner = try await setFinalizers(of: owner, owner.finalizers.filter { $0 != GatewayFinalizer.name })
+                } catch let error as APIError where error.code == 404 {
+                    // Already released and gone.
+                }
+                released = true
+            case .writePKI(let pki):
+                try await writePKI(pki, owner: owner, observed: snapshot.secrets)
+            case .create(let object):
+                guard let resource = GatewayResources.of(object) else { continue }
+                do {
+                    _ = try await client.create(resource, namespace: namespace(of: object), object, options: Self.writeOptions)
+                } catch let error as APIError where error.code == 409 {
+                    // Someone else's object of that name (not labelled for us, so not in our caches): leave it.
+                    extraEvents.append(GatewayPlannedEvent(
+                        .warning, GatewayEventReason.childConflict,
+                        "\(ChildKey(object)) already exists and is not managed by this OpenShellGateway; it is left untouched"))
+                }
+            case .patch(let live, let patch):
+                guard let resource = GatewayResources.of(live) else { continue }
+                _ = try await client.patch(
+                    resource, namespace: namespace(of: live), name: live.name, type: .merge, patch: patch, options: Self.writeOptions)
+            case .delete(let object):
+                guard let resource = GatewayResources.of(object) else { continue }
+                do {
+                    _ = try await client.delete(
+                        resource, namespace: namespace(of: object), name: object.name,
+                        options: DeleteOptions(preconditions: Preconditions(uid: object.uid), propagationPolicy: .background))
+                } catch let error as APIError where error.code == 404 || error.code == 409 {
+                    // Already gone, or another incarnation.
+                }
+            }
+        }
+        for event in plan.events + extraEvents {
+            events.record(regarding: owner, type: event.type, reason: event.reason, action: "Reconcile", note: event.note)
+        }
+        let current = owner.decodeStatus(OpenShellGatewayStatus.self) ?? OpenShellGatewayStatus()
+        if !released, !owner.isBeingDeleted, plan.status != current {
+            do {
+                try await writeStatus(plan.status, of: owner)
+            } catch let error as APIError where error.code == 409 {
+                logger.debug("status write conflicted; waiting for the newer version", metadata: ["key": "\(request.key)"])
+            }
+        }
+        return plan.requeueAfter.map { .requeue(after: $0) } ?? .done
+    }
+
+    /// The children's versions, the CRD's, labels and annotations.
+    public func inputHash(for object: KubeObject) -> String {
+        let versions = children(of: object.key).map { "\(ChildKey($0))@\($0.resourceVersion)" }.sorted()
+        let crd = caches.agentSandboxCRD.cache.get(ObjectKey(namespace: "", name: AgentSandboxAPI.crdName))?.resourceVersion ?? ""
+        return InputDigest.of([
+            .object(object.labels.mapValues(JSONValue.string)), .object(object.annotations.mapValues(JSONValue.string)),
+            .array(versions.map(JSONValue.string)), .string(crd),
+        ])
+    }
+
+    // MARK: Gathering
+
+    func children(of key: ObjectKey) -> [KubeObject] {
+        var found: [KubeObject] = []
+        for (kind, informer) in caches.children.sorted(by: { $0.key < $1.key }) {
+            for var object in informer.cache.objects(index: .custom(GatewayCaches.ownerIndex), value: GatewayCaches.ownerIndexValue(key)) {
+                if object.json["kind"] == nil { object.json["kind"] = .string(kind) }
+                if object.json["apiVersion"] == nil, let resource = GatewayResources.byKind[kind] {
+                    object.json["apiVersion"] = .string(resource.group.isEmpty ? resource.version : "\(resource.group)/\(resource.version)")
+                }
+                found.append(object)
+            }
+        }
+        return found
+    }
+
+    func gather(_ owner: KubeObject) async throws -> GatewaySnapshot {
+        let crd = caches.agentSandboxCRD.cache.get(ObjectKey(namespace: "", name: AgentSandboxAPI.crdName))
+        let problem = GatewayPreflight.agentSandboxProblem(servedSandboxVersions: AgentSandboxAPI.servedGroupVersions(of: crd))
+        var secrets = ObservedGatewaySecrets()
+        if !owner.isBeingDeleted, let spec = try? owner.decodeSpec(OpenShellGatewaySpec.self),
+           let settings = try? GatewayPKISettings(gatewayName: owner.name, namespace: owner.namespace, spec: spec) {
+            secrets = try await observeSecrets(settings)
+        }
+        return GatewaySnapshot(
+            owner: owner, children: children(of: owner.key), secrets: secrets, agentSandboxProblem: problem, now: clock.now())
+    }
+
+    /// The PKI Secrets, read from the server: the caches hold no Secret values.
+    func observeSecrets(_ settings: GatewayPKISettings) async throws -> ObservedGatewaySecrets {
+        func read(_ name: String?) async throws -> KubeObject? {
+            guard let name else { return nil }
+            do {
+                return try await client.get(GatewayResources.secrets, namespace: settings.namespace, name: name)
+            } catch let error as APIError where error.code == 404 {
+                return nil
+            }
+        }
+        let tls = settings.managesCertificates
+        return ObservedGatewaySecrets(
+            ca: tls ? try await read(settings.caSecretName) : nil,
+            server: try await read(settings.serverSecretName),
+            client: tls ? try await read(settings.clientSecretName) : nil,
+            signingKey: try await read(settings.signingSecretName),
+            keyEncryptionKey: try await read(settings.keyEncryptionKeySecretName))
+    }
+
+    // MARK: Writes
+
+    func namespace(of object: KubeObject) -> String? { object.namespace.isEmpty ? nil : object.namespace }
+
+    /// Generates and writes the Secrets of `pki`: owned ones with an ownerReference; the key-encryption
+    /// key without one, so it outlives the gateway.
+    func writePKI(_ pki: PKIPlan, owner: KubeObject, observed: ObservedGatewaySecrets) async throws {
+        let spec = try owner.decodeSpec(OpenShellGatewaySpec.self)
+        let settings = try GatewayPKISettings(gatewayName: owner.name, namespace: owner.namespace, spec: spec)
+        let writes = try GatewayPKIWriter.writes(plan: pki, observed: observed, settings: settings, now: clock.now())
+        for write in writes {
+            var object = write.object
+            if write.ownedByGateway {
+                var references = object.ownerReferences.filter { !$0.isController }
+                references.append(OwnerReference(
+                    apiVersion: OpenShellAPIGroup.groupVersion.description, kind: OpenShellAPIGroup.gatewayKind.kind,
+                    name: owner.name, uid: owner.uid, controller: true, blockOwnerDeletion: true))
+                object.ownerReferences = references
+            }
+            switch write.verb {
+            case .create:
+                do {
+                    _ = try await client.create(GatewayResources.secrets, namespace: settings.namespace, object, options: Self.writeOptions)
+                } catch let error as APIError where error.code == 409 {
+                    // Someone created it meanwhile: the next run plans with it.
+                }
+            case .replace:
+                _ = try await client.update(GatewayResources.secrets, namespace: settings.namespace, object, options: Self.writeOptions)
+            }
+        }
+    }
+
+    func setFinalizers(of owner: KubeObject, _ finalizers: [String]) async throws -> KubeObject {
+        let patch: JSONValue = [
+            "metadata": ["finalizers": .array(finalizers.map(JSONValue.string)), "resourceVersion": .string(owner.resourceVersion)],
+        ]
+        return try await client.patch(
+            OpenShellAPIGroup.gateways, namespace: owner.namespace, name: owner.name, type: .merge, patch: patch,
+            options: WriteOptions(fieldManager: OpenShellLabels.fieldManager))
+    }
+
+    func writeStatus(_ status: OpenShellGatewayStatus, of owner: KubeObject) async throws {
+        var updated = owner
+        updated.status = try JSONValue(encoding: status)
+        _ = try await client.update(
+            OpenShellAPIGroup.gateways, namespace: owner.namespace, updated, subresource: "status",
+            options: WriteOptions(fieldManager: OpenShellLabels.fieldManager))
+    }
+}
