@@ -87,8 +87,17 @@ struct RenderedInstall: Sendable {
     }
 
     /// The objects that grant the operator its rights: ServiceAccounts, roles and bindings.
+    /// The ServiceAccount and the RBAC the sandbox scenario runs under: every
+    /// role and binding except those still pending their least-privilege proof
+    /// (the gateway reconciler's, `openshell.ai/rbac-proof=pending`) and their bindings.
     var accessObjects: [KubeObject] {
-        objects.filter { ["ServiceAccount", "ClusterRole", "Role", "ClusterRoleBinding", "RoleBinding"].contains($0.kind) }
+        let pending = Set(objects.filter { RBACPermissions.roleKinds.contains($0.kind) && RBACPermissions.isPending($0) }.map(\.name))
+        return objects.filter { object in
+            guard ["ServiceAccount", "ClusterRole", "Role", "ClusterRoleBinding", "RoleBinding"].contains(object.kind) else { return false }
+            if RBACPermissions.roleKinds.contains(object.kind) { return !RBACPermissions.isPending(object) }
+            if object.kind.hasSuffix("Binding"), let role = object.json["roleRef"]?["name"]?.stringValue { return !pending.contains(role) }
+            return true
+        }
     }
 }
 

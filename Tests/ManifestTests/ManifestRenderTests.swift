@@ -23,6 +23,7 @@ struct ManifestRenderTests {
             "ServiceAccount/openshell-operator",
             "ClusterRole/openshell-operator", "ClusterRole/openshell-operator-cluster",
             "ClusterRoleBinding/openshell-operator-cluster",
+            "ClusterRole/openshell-operator-gateway", "ClusterRoleBinding/openshell-operator-gateway",
             "Role/openshell-operator-leader-election", "RoleBinding/openshell-operator-leader-election",
             "Deployment/openshell-operator", "PodDisruptionBudget/openshell-operator", "Service/openshell-operator-metrics",
         ]

@@ -46,9 +46,14 @@ struct RBACPermission: Sendable, Hashable, CustomStringConvertible {
 enum RBACPermissions {
     static let roleKinds: Set<String> = ["ClusterRole", "Role"]
 
-    /// Every permission the roles among `objects` grant, rule by rule, in order.
+    /// Roles whose least-privilege proof is still to come (label
+    /// `openshell.ai/rbac-proof=pending`: the gateway reconciler's).
+    static func isPending(_ role: KubeObject) -> Bool { role.labels["openshell.ai/rbac-proof"] == "pending" }
+
+    /// Every permission the roles among `objects` grant, rule by rule, in order
+    /// (roles still pending their proof left out).
     static func permissions(in objects: [KubeObject]) -> [RBACPermission] {
-        objects.filter { roleKinds.contains($0.kind) }.flatMap(permissions(of:))
+        objects.filter { roleKinds.contains($0.kind) && !isPending($0) }.flatMap(permissions(of:))
     }
 
     /// The permissions of one role.
