@@ -33,12 +33,13 @@ struct ExampleDemo: Service {
         if exitWhenReady { return }
         say("""
 
-            Every example sandbox is Ready.
+            Every example sandbox is Ready and every gateway Available.
             Try:
               export KUBECONFIG=\(cluster.kubeconfigPath.path)
               kubectl get oss -A -o wide
               kubectl describe oss -n demo shell
               kubectl get sandboxes.agents.x-k8s.io,pods -n demo
+              kubectl get osgw -n demo
               kubectl patch oss -n demo shell --type merge -p '{"spec":{"suspended":true}}'
               kubectl wait oss -n demo shell --for=jsonpath='{.status.phase}'=Suspended
               kubectl get events -n demo --sort-by=.metadata.creationTimestamp
@@ -84,27 +85,36 @@ struct ExampleDemo: Service {
         }
     }
 
-    /// Prints each sandbox's phase as it changes until all are Ready.
+    /// Prints each sandbox's phase and each gateway's availability as they
+    /// change, until every sandbox is Ready and every gateway Available.
     func follow(with client: InProcessClient) async throws {
         var last: [String: String] = [:]
         let deadline = ContinuousClock.now + timeout
         while true {
             let sandboxes = try await client.list(OpenShellAPIGroup.sandboxes)
+            let gateways = try await client.list(OpenShellAPIGroup.gateways)
             var states: [String: String] = [:]
             for sandbox in sandboxes {
                 let ready = sandbox.conditions[type: "Ready"]
                 let phase = sandbox.status?["phase"]?.stringValue ?? "Pending"
                 let detail = ready.map { $0.isTrue ? "" : " (\($0.reason): \($0.message))" } ?? ""
-                states["\(sandbox.namespace)/\(sandbox.name)"] = phase + detail
+                states["sandbox \(sandbox.namespace)/\(sandbox.name)"] = phase + detail
+            }
+            for gateway in gateways {
+                let available = gateway.conditions[type: "Available"]
+                states["gateway \(gateway.namespace)/\(gateway.name)"] = available.map {
+                    $0.isTrue ? "Available" : "not available (\($0.reason): \($0.message))"
+                } ?? "Pending"
             }
             for (name, state) in states.sorted(by: { $0.key < $1.key }) where last[name] != state {
-                say("  sandbox \(name): \(state)")
+                say("  \(name): \(state)")
             }
             last = states
-            let ready = sandboxes.filter { $0.conditions[type: "Ready"]?.isTrue == true }
-            if !sandboxes.isEmpty, ready.count == sandboxes.count { return }
+            let waiting = sandboxes.filter { $0.conditions[type: "Ready"]?.isTrue != true }.count
+                + gateways.filter { $0.conditions[type: "Available"]?.isTrue != true }.count
+            if !sandboxes.isEmpty, waiting == 0 { return }
             guard ContinuousClock.now < deadline else {
-                throw Failure(description: "\(sandboxes.count - ready.count) of \(sandboxes.count) example sandboxes are not Ready after \(timeout)")
+                throw Failure(description: "\(waiting) example sandboxes and gateways are not Ready or Available after \(timeout)")
             }
             try await Task.sleep(for: .milliseconds(250))
         }

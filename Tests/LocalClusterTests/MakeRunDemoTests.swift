@@ -11,7 +11,7 @@ private let repository = URL(fileURLWithPath: #filePath).deletingLastPathCompone
 
 @Suite("make run demo")
 struct MakeRunDemoTests {
-    @Test("local-cluster --operator --examples examples --exit-when-ready: every example sandbox Ready, exit 0")
+    @Test("local-cluster --operator --examples examples --exit-when-ready: every example sandbox Ready, the gateway Available, exit 0")
     func demoReachesReady() async throws {
         let state = FileManager.default.temporaryDirectory.appendingPathComponent("make-run-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: state) }
@@ -28,7 +28,8 @@ struct MakeRunDemoTests {
         let status = await demo.waitForExit()
         let output = demo.output
         #expect(status == 0, "\(output)")
-        #expect(output.contains("Applied 5 example objects"), "\(output)")
+        #expect(output.contains("Applied 6 example objects"), "\(output)")
+        #expect(output.contains("gateway demo/openshell: Available"), "\(output)")
         for sandbox in ["demo/shell", "demo/batch"] {
             #expect(output.contains("sandbox \(sandbox): Provisioning"), "\(output)")
             #expect(output.contains("sandbox \(sandbox): Ready"), "\(output)")

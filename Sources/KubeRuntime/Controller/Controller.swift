@@ -280,8 +280,16 @@ public final class Controller: Service, Sendable {
             outcome = .success(observed: nil, requeueAfter: .zero)
         } catch {
             metrics.reconciled(.error, duration: ContinuousClock.now - started)
-            logger.error("reconcile failed; retrying with backoff",
-                         metadata: ["attempt": "\(item.attempt)", "error": "\(error)"])
+            if let api = error as? APIError, api.code == 409, item.attempt < 5 {
+                // A conflict or an AlreadyExists: the cache was behind the server.
+                // Expected now and then (the retry reads the newer version); only
+                // a key that keeps conflicting is worth an error line.
+                logger.debug("reconcile raced a newer version of an object; retrying with backoff",
+                             metadata: ["attempt": "\(item.attempt)", "error": "\(error)"])
+            } else {
+                logger.error("reconcile failed; retrying with backoff",
+                             metadata: ["attempt": "\(item.attempt)", "error": "\(error)"])
+            }
             outcome = .failure(message: "\(error)")
         }
         do {
