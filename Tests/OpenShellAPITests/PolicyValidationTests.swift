@@ -73,6 +73,9 @@ struct PolicyValidationTests {
             #"PolicyInvalid spec.filesystem.readOnly[0]: Invalid value: "/sandbox/../etc": must not contain '..'"#,
             #"PolicyInvalid spec.filesystem.readOnly[2]: Invalid value: "/x/..": must not contain '..'"#,
         ]),
+        PolicyCase("a NUL byte in a path", files(readOnly: ["/etc\u{0}/shadow"]), [
+            #"PolicyInvalid spec.filesystem.readOnly[0]: Invalid value: "/etc\x00/shadow": must not contain a NUL character"#,
+        ]),
         PolicyCase("the root directory writable (read-only is fine)", files(readOnly: ["/"], readWrite: ["/", "//"]), [
             #"PolicyInvalid spec.filesystem.readWrite[0]: Invalid value: "/": the root directory may not be writable"#,
             #"PolicyInvalid spec.filesystem.readWrite[1]: Invalid value: "//": the root directory may not be writable"#,

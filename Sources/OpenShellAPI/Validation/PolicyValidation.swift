@@ -49,6 +49,9 @@ public enum PolicyValidation {
         return errors.map { SpecProblem(.policyInvalid, $0) }
     }
 
+    /// No file name can hold a NUL byte; the supervisor would cut the path there.
+    static let nulMessage = "must not contain a NUL character"
+
     static func filesystemErrors(_ filesystem: FilesystemPolicy, _ path: FieldPath) -> [FieldError] {
         var errors: [FieldError] = []
         let readOnly = filesystem.readOnly ?? []
@@ -69,6 +72,9 @@ public enum PolicyValidation {
                 }
                 if !text.hasPrefix("/") {
                     errors.append(.invalid(field, quoting: text, "must be an absolute path"))
+                }
+                if text.utf8.contains(0) {
+                    errors.append(.invalid(field, quoting: text, Self.nulMessage))
                 }
                 if text.split(separator: "/").contains("..") {
                     errors.append(.invalid(field, quoting: text, "must not contain '..'"))
@@ -126,6 +132,8 @@ public enum PolicyValidation {
                 errors.append(.required(field))
             } else if !binary.path.hasPrefix("/") {
                 errors.append(.invalid(field, quoting: binary.path, "must be an absolute path or glob, e.g. /usr/bin/curl or /sandbox/.venv/bin/*"))
+            } else if binary.path.utf8.contains(0) {
+                errors.append(.invalid(field, quoting: binary.path, Self.nulMessage))
             }
         }
         return errors
