@@ -168,6 +168,11 @@ extension APIError {
         APIError(APIStatus(message: message, reason: .unsupportedMediaType, code: 415))
     }
 
+    /// A request body over the server's limit (kube-apiserver: 3 MiB).
+    public static func requestEntityTooLarge(limit: Int) -> APIError {
+        APIError(APIStatus(message: "Request entity too large: limit is \(limit)", reason: .requestEntityTooLarge, code: 413))
+    }
+
     public static func tooManyRequests(_ message: String = "Too many requests, please try again later.", retryAfterSeconds: Int) -> APIError {
         APIError(APIStatus(
             message: message, reason: .tooManyRequests,

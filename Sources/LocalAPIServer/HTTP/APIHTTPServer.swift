@@ -101,7 +101,13 @@ struct APIResponder: HTTPResponder {
             return Self.error(failure)
         }
         if [.create, .update, .patch, .delete, .deletecollection].contains(resourceRequest.verb) {
-            resourceRequest.body = Data(buffer: try await request.body.collect(upTo: context.maxUploadSize))
+            do {
+                resourceRequest.body = Data(buffer: try await request.body.collect(upTo: context.maxUploadSize))
+            } catch is NIOTooManyBytesError {
+                let error = APIError.requestEntityTooLarge(limit: context.maxUploadSize)
+                requests.record(verb: resourceRequest.verb.rawValue, resource: resourceRequest.groupResource.description, user: user.name, code: error.code)
+                return Self.error(error)
+            }
         }
         do {
             let response = try await core.handle(resourceRequest)
