@@ -5,6 +5,7 @@ import Foundation
 import KubeCore
 import OpenShellAPI
 import Testing
+import TestSupport
 @testable import GatewayController
 
 enum GatewayFixtures {
@@ -35,28 +36,11 @@ enum GatewayFixtures {
 
     // MARK: Goldens
 
-    static let goldenDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
-    static var updateGoldens: Bool { ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" }
+    static let goldens = GoldenFiles()
 
     /// Compares `text` with `Golden/<file>`; with `UPDATE_GOLDEN=1` rewrites the file instead.
     static func expectGolden(_ text: String, file: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let url = goldenDirectory.appendingPathComponent(file)
-        if updateGoldens {
-            try FileManager.default.createDirectory(at: goldenDirectory, withIntermediateDirectories: true)
-            try Data(text.utf8).write(to: url)
-            return
-        }
-        let expected = try? String(contentsOf: url, encoding: .utf8)
-        #expect(expected != nil, "missing golden \(file); run the tests with UPDATE_GOLDEN=1", sourceLocation: sourceLocation)
-        if let expected, text != expected {
-            let got = text.split(separator: "\n", omittingEmptySubsequences: false)
-            let want = expected.split(separator: "\n", omittingEmptySubsequences: false)
-            let line = zip(got, want).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(got.count, want.count)
-            let gotLine = line < got.count ? String(got[line]) : "<end>"
-            let wantLine = line < want.count ? String(want[line]) : "<end>"
-            Issue.record("\(file) differs at line \(line + 1): rendered \(gotLine), golden \(wantLine); rerun with UPDATE_GOLDEN=1 if intended",
-                         sourceLocation: sourceLocation)
-        }
+        try goldens.expect(text, file: file, sourceLocation: sourceLocation)
     }
 }
 
