@@ -261,8 +261,9 @@ struct SandboxCrashTests {
                 return await h.phase("phoenix") == "Ready"
             }
             // The failure was counted once although two operator runs saw it.
-            #expect(await h.owner("phoenix")?.status?["restartCount"] == 1)
-            #expect(await h.owner("phoenix")?.status?["lastExitCode"] == 4)
+            let phoenix = try await h.client.get(OpenShellAPIGroup.sandboxes, namespace: "team-a", name: "phoenix")
+            #expect(phoenix.status?["restartCount"] == 1, "\(phoenix.status ?? [:])")
+            #expect(phoenix.status?["lastExitCode"] == 4, "\(phoenix.status ?? [:])")
             // The lifetimes ran out along the way.
             try await h.wait(for: "kept") {
                 let brief = await h.phase("brief"), kept = await h.phase("kept")
