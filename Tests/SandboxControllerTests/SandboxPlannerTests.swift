@@ -4,6 +4,7 @@
 //! blocked input, failures with both failure policies, and deletion.
 import Foundation
 import KubeCore
+import KubeRuntime
 import OpenShellAPI
 import Testing
 @testable import SandboxController

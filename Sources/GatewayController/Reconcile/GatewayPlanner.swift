@@ -87,23 +87,11 @@ public enum GatewayAction: Sendable, Hashable {
     case delete(KubeObject)
 }
 
-public struct GatewayPlannedEvent: Sendable, Hashable {
-    public var type: EventType
-    public var reason: String
-    public var note: String
-
-    public init(_ type: EventType, _ reason: String, _ note: String) {
-        self.type = type
-        self.reason = reason
-        self.note = note
-    }
-}
-
 public struct GatewayPlan: Sendable {
     public var actions: [GatewayAction] = []
     /// The status to report (written only when it differs).
     public var status: OpenShellGatewayStatus
-    public var events: [GatewayPlannedEvent] = []
+    public var events: [PlannedEvent] = []
     public var requeueAfter: Duration?
 }
 
@@ -124,7 +112,7 @@ public enum GatewayPlanner {
 struct GatewayPlanRun {
     let s: GatewaySnapshot
     var actions: [GatewayAction] = []
-    var events: [GatewayPlannedEvent] = []
+    var events: [PlannedEvent] = []
     var status: OpenShellGatewayStatus
     var requeueAfter: Duration?
 
@@ -188,20 +176,20 @@ struct GatewayPlanRun {
         if let problem = GatewayValidation.versionChangeProblem(running: status.runningVersion, requested: images.version, allowDowngrade: allow) {
             downgrade = problem.description
             if previous[type: GatewayConditionType.degraded]?.reason != GatewayEventReason.downgradeRefused {
-                events.append(GatewayPlannedEvent(.warning, GatewayEventReason.downgradeRefused, problem.description))
+                events.append(PlannedEvent(.warning, GatewayEventReason.downgradeRefused, problem.description))
             }
             observeWorkload(spec)
             return
         }
         if let problem = s.agentSandboxProblem {
             if previous[type: GatewayConditionType.agentSandboxAvailable]?.status != "False" {
-                events.append(GatewayPlannedEvent(.warning, GatewayEventReason.agentSandboxMissing, problem))
+                events.append(PlannedEvent(.warning, GatewayEventReason.agentSandboxMissing, problem))
             }
             observeWorkload(spec)
             return
         }
         if previous[type: GatewayConditionType.agentSandboxAvailable]?.status == "False" {
-            events.append(GatewayPlannedEvent(.normal, GatewayEventReason.agentSandboxAvailable, "the Agent Sandbox API is served again"))
+            events.append(PlannedEvent(.normal, GatewayEventReason.agentSandboxAvailable, "the Agent Sandbox API is served again"))
         }
 
         // The CA, server and client Secrets have fixed default names: another gateway's in this
@@ -216,7 +204,7 @@ struct GatewayPlanRun {
             secretConflict = message
             tls = ("False", GatewayEventReason.secretConflict, message)
             if previous[type: GatewayConditionType.degraded]?.reason != GatewayEventReason.secretConflict {
-                events.append(GatewayPlannedEvent(.warning, GatewayEventReason.secretConflict, message))
+                events.append(PlannedEvent(.warning, GatewayEventReason.secretConflict, message))
             }
             observeWorkload(spec)
             return
@@ -227,7 +215,7 @@ struct GatewayPlanRun {
         describeTLS(pki, settings: settings)
         if !pki.isUntouched {
             actions.append(.writePKI(pki))
-            events += pki.events.filter { $0.type != "Warning" }.map { GatewayPlannedEvent(.normal, $0.reason, $0.message) }
+            events += pki.events.filter { $0.type != "Warning" }.map { PlannedEvent(.normal, $0.reason, $0.message) }
             requeue(after: .seconds(1))
             observeWorkload(spec)
             return
@@ -249,7 +237,7 @@ struct GatewayPlanRun {
         configProblem = (GatewayEventReason.configInvalid, message)
         let was = previous[type: GatewayConditionType.configValid]
         if was?.status != "False" || was?.message != message {
-            events.append(GatewayPlannedEvent(.warning, GatewayEventReason.configInvalid, message))
+            events.append(PlannedEvent(.warning, GatewayEventReason.configInvalid, message))
         }
         tls = ("Unknown", GatewayEventReason.configInvalid, "the spec is invalid")
         observeWorkload(nil)
@@ -260,7 +248,7 @@ struct GatewayPlanRun {
             pkiDegraded = degraded
             tls = ("False", degraded.reason, "\(degraded.message). \(degraded.recoveryHint)")
             if previous[type: GatewayConditionType.tlsReady]?.reason != degraded.reason {
-                events.append(GatewayPlannedEvent(.warning, degraded.reason, "\(degraded.message). \(degraded.recoveryHint)"))
+                events.append(PlannedEvent(.warning, degraded.reason, "\(degraded.message). \(degraded.recoveryHint)"))
             }
             return
         }
@@ -301,13 +289,13 @@ struct GatewayPlanRun {
             actions.append(.patch(live: current, patch: patch))
             let drifted = current.annotations[ChildDrift.appliedHashAnnotation] == desired.annotations[ChildDrift.appliedHashAnnotation]
             if drifted {
-                events.append(GatewayPlannedEvent(.normal, GatewayEventReason.driftCorrected, "\(key) was changed by hand; put it back"))
+                events.append(PlannedEvent(.normal, GatewayEventReason.driftCorrected, "\(key) was changed by hand; put it back"))
             }
             if isWorkload {
                 workloadChanged = true
                 let from = current.labels["app.kubernetes.io/version"]
                 if !firstInstall, let from, from != rendered.workload.labels["app.kubernetes.io/version"] {
-                    events.append(GatewayPlannedEvent(
+                    events.append(PlannedEvent(
                         .normal, GatewayEventReason.upgradeStarted, "Upgrading the gateway from \(from) to \(desiredVersion ?? "")"))
                 }
             }
@@ -328,7 +316,7 @@ struct GatewayPlanRun {
         for child in remaining where !child.isBeingDeleted {
             actions.append(.delete(child))
         }
-        events.append(GatewayPlannedEvent(
+        events.append(PlannedEvent(
             .normal, GatewayEventReason.cleanedUp,
             "Deleting " + remaining.map { ChildKey($0).description }.sorted().joined(separator: ", ")))
         requeue(after: .seconds(1))
@@ -368,9 +356,9 @@ struct GatewayPlanRun {
         // Versions: the workload's template runs `rollout.version` once complete.
         if complete, let version = rollout?.version, !blocked {
             if status.runningVersion == nil {
-                events.append(GatewayPlannedEvent(.normal, GatewayEventReason.installed, "The gateway \(version) is installed and ready"))
+                events.append(PlannedEvent(.normal, GatewayEventReason.installed, "The gateway \(version) is installed and ready"))
             } else if let from = status.runningVersion, from != version {
-                events.append(GatewayPlannedEvent(.normal, GatewayEventReason.upgradeComplete, "The gateway runs \(version) (was \(from))"))
+                events.append(PlannedEvent(.normal, GatewayEventReason.upgradeComplete, "The gateway runs \(version) (was \(from))"))
                 status.lastUpgrade = GatewayUpgradeRecord(from: from, to: version, time: KubeTime.format(now))
             }
             status.runningVersion = version
@@ -388,7 +376,7 @@ struct GatewayPlanRun {
             if rollout?.deadlineExceeded == true || elapsed >= deadline {
                 stuckNow = true
                 if previous[type: GatewayConditionType.degraded]?.reason != GatewayEventReason.rolloutStuck {
-                    events.append(GatewayPlannedEvent(
+                    events.append(PlannedEvent(
                         .warning, GatewayEventReason.rolloutStuck,
                         "The rollout has not completed within \(Int(deadline))s: \(rollout?.message ?? "the workload is missing")"))
                 }

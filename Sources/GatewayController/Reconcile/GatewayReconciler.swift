@@ -50,7 +50,7 @@ public struct GatewayReconciler: Reconciler {
         let plan = GatewayPlanner.plan(snapshot)
 
         var released = false
-        var extraEvents: [GatewayPlannedEvent] = []
+        var extraEvents: [PlannedEvent] = []
         for action in plan.actions {
             switch action {
             case .addFinalizer:
@@ -75,7 +75,7 @@ public struct GatewayReconciler: Reconciler {
                     _ = try await client.create(resource, namespace: namespace(of: object), object, options: Self.writeOptions)
                 } catch let error as APIError where error.code == 409 {
                     // Someone else's object of that name (not labelled for us, so not in our caches): leave it.
-                    extraEvents.append(GatewayPlannedEvent(
+                    extraEvents.append(PlannedEvent(
                         .warning, GatewayEventReason.childConflict,
                         "\(ChildKey(object)) already exists and is not managed by this OpenShellGateway; it is left untouched"))
                 }

@@ -97,18 +97,6 @@ public enum SandboxAction: Sendable, Hashable {
     case delete(KubeObject, foreground: Bool)
 }
 
-public struct PlannedEvent: Sendable, Hashable {
-    public var type: EventType
-    public var reason: String
-    public var note: String
-
-    public init(_ type: EventType, _ reason: String, _ note: String) {
-        self.type = type
-        self.reason = reason
-        self.note = note
-    }
-}
-
 public struct SandboxPlan: Sendable {
     public var actions: [SandboxAction] = []
     /// The status to report (written only when it differs from the current one).
