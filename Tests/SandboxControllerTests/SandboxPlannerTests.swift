@@ -323,6 +323,22 @@ struct SandboxPlannerTests {
         #expect(patchBody(again) == nil)
     }
 
+    @Test("a pod's end seen before its exit code: counted once, the exit code filled in when the pod reports it")
+    func exitCodeArrivesLater() {
+        let spec = OpenShellSandboxSpec(failurePolicy: FailurePolicy(action: "Restart", maxRestarts: 2))
+        let rendered = render(owner(), spec)
+        let sandbox = live(rendered, ready: false, readyReason: "PodFailed", finished: "PodFailed")
+        var early = failedPod()
+        early.json["status"]?["containerStatuses"] = nil
+        let first = SandboxPlanner.plan(snapshot(spec: spec, desired: rendered, live: sandbox, pod: early))
+        #expect(first.status.restartCount == 1)
+        #expect(first.status.lastFailedPodUID == "pod-1")
+        #expect(first.status.lastExitCode == nil)
+        let second = SandboxPlanner.plan(snapshot(spec: spec, status: first.status, desired: rendered, live: sandbox, pod: failedPod()))
+        #expect(second.status.restartCount == 1)
+        #expect(second.status.lastExitCode == 3)
+    }
+
     @Test("restart backoff doubles from 10 s and stops at 5 minutes")
     func backoff() {
         #expect([0, 1, 2, 5, 20].map(SandboxPlanner.restartBackoff(after:)) == [.seconds(10), .seconds(20), .seconds(40), .seconds(300), .seconds(300)])

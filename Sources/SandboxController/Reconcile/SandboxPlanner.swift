@@ -338,6 +338,10 @@ private struct Run {
         let restarts = policy?.action == "Restart"
         let maxRestarts = policy?.maxRestarts ?? 3
         var count = status.restartCount ?? 0
+        if status.lastFailedPodUID == termination.podUID, status.lastExitCode == nil, let code = termination.exitCode {
+            // The end was first seen before the pod reported its exit code.
+            status.lastExitCode = code
+        }
         if status.lastFailedPodUID != termination.podUID {
             // First sight of this pod's end.
             status.lastFailedPodUID = termination.podUID
