@@ -3,6 +3,7 @@
 #   make run     start the embedded local cluster with the operator and the examples
 #   make test    run every test: unit, integration against the local API server, kubectl scenarios
 #   make bench   run the benchmarks and print their figures
+#   make docs    regenerate the generated docs (docs/crd-reference.md)
 #
 # Both targets install missing system packages first (apt-get; root needed).
 
@@ -10,7 +11,7 @@ SWIFT ?= swift
 STATE_DIR ?= .local-cluster
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: all deps build run test bench clean
+.PHONY: all deps build run test bench docs clean
 
 all: build
 
@@ -44,6 +45,9 @@ bench: deps
 	.build/release/operator-bench informer
 	.build/release/operator-bench restart
 	.build/release/operator-bench sandboxes
+
+docs: build
+	$(SWIFT) run $(SWIFT_BUILD_FLAGS) openshell-operator crds --reference > docs/crd-reference.md
 
 clean:
 	rm -rf .build $(STATE_DIR)

@@ -1,6 +1,7 @@
 //! `openshell-operator crds`: prints the openshell.ai CustomResourceDefinitions
 //! as one YAML stream, or writes one file per CRD with `--output-dir`
-//! (`crds/openshell.ai_<plural>.yaml`, committed and checked for staleness).
+//! (`crds/openshell.ai_<plural>.yaml`, committed and checked for staleness);
+//! with `--reference`, the Markdown CRD reference (`docs/crd-reference.md`).
 import ArgumentParser
 import Foundation
 import OpenShellAPI
@@ -14,7 +15,18 @@ struct CRDCommand: ParsableCommand {
     @Option(help: "Write one file per CRD (openshell.ai_<plural>.yaml) into this directory instead of printing them.")
     var outputDir: String?
 
+    @Flag(help: "Print the CRD reference (Markdown, docs/crd-reference.md) instead of the CRDs.")
+    var reference = false
+
+    func validate() throws {
+        if reference, outputDir != nil { throw ValidationError("--reference prints to standard output; it takes no --output-dir") }
+    }
+
     func run() throws {
+        if reference {
+            FileHandle.standardOutput.write(Data(CRDReference.markdown.utf8))
+            return
+        }
         guard let outputDir else {
             FileHandle.standardOutput.write(Data(OpenShellCRDs.stream.utf8))
             return
