@@ -40,11 +40,13 @@ bench: deps
 	$(SWIFT) build -c release --product apiserver-bench $(SWIFT_BUILD_FLAGS)
 	$(SWIFT) build -c release --product operator-bench $(SWIFT_BUILD_FLAGS)
 	$(SWIFT) build -c release --product controller-harness $(SWIFT_BUILD_FLAGS)
+	$(SWIFT) build -c release --product openshell-operator $(SWIFT_BUILD_FLAGS)
 	.build/release/apiserver-bench $(BENCH_ARGS)
 	.build/release/operator-bench queue
 	.build/release/operator-bench informer
 	.build/release/operator-bench restart
 	.build/release/operator-bench sandboxes
+	.build/release/operator-bench failover
 
 docs: build
 	$(SWIFT) run $(SWIFT_BUILD_FLAGS) openshell-operator crds --reference > docs/crd-reference.md

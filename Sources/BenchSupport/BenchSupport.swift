@@ -39,13 +39,15 @@ public struct BenchServer: Sendable {
         }
     }
 
-    /// A kubeconfig for this server's admin, written into `directory`; returns its path.
-    public func writeKubeconfig(in directory: URL) throws -> String {
-        let admin = try credentials.clientCredentials(user: "admin", groups: ["system:masters"])
+    /// A kubeconfig for `user` (a member of `system:masters`; the admin by default), written into
+    /// `directory` as `<user>.kubeconfig`; returns its path. A user of its own lets the server's
+    /// request log tell that client's requests apart.
+    public func writeKubeconfig(in directory: URL, user: String = "admin") throws -> String {
+        let identity = try credentials.clientCredentials(user: user, groups: ["system:masters"])
         let text = KubeconfigFile.render(
-            server: url, caPEM: credentials.authority.certificate.pem, user: "admin",
-            credential: .clientCertificate(certificatePEM: admin.certificate.pem, keyPEM: admin.key.pemPKCS8))
-        let path = directory.appendingPathComponent("kubeconfig").path
+            server: url, caPEM: credentials.authority.certificate.pem, user: user,
+            credential: .clientCertificate(certificatePEM: identity.certificate.pem, keyPEM: identity.key.pemPKCS8))
+        let path = directory.appendingPathComponent("\(user).kubeconfig").path
         try Data(text.utf8).write(to: URL(fileURLWithPath: path))
         return path
     }
@@ -100,11 +102,13 @@ public func report(_ line: String) {
     fflush(nil)
 }
 
-/// One report line: the figure, its goal, and whether it was met.
+/// One report line: the figure, its goal, and whether it was met. Columns
+/// line up for names up to 50 characters; longer ones push the row right.
 public func reportRow(_ name: String, _ value: String, goal: String, met: Bool? = nil) -> String {
     let verdict = met.map { $0 ? "met" : "MISSED" } ?? ""
-    return "  " + name.padding(toLength: 34, withPad: " ", startingAt: 0) + value.padding(toLength: 22, withPad: " ", startingAt: 0)
-        + "goal " + goal.padding(toLength: 20, withPad: " ", startingAt: 0) + verdict
+    return "  " + name.padding(toLength: max(50, name.count + 1), withPad: " ", startingAt: 0)
+        + value.padding(toLength: max(24, value.count + 1), withPad: " ", startingAt: 0)
+        + "goal " + goal.padding(toLength: 10, withPad: " ", startingAt: 0) + verdict
 }
 
 /// A benchmark could not run.

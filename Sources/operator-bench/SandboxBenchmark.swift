@@ -60,7 +60,7 @@ struct SandboxBenchmark: AsyncParsableCommand {
             options.retryMaximumDelay = .milliseconds(300)
             let simulators = ClusterSimulators.services(
                 core: bench.server.core, faults: bench.server.faults, options: options, logger: logger)
-            try await installCRDs(bench)
+            try await installBenchCRDs(bench)
             for namespace in [Self.rawNamespace, Self.operatorNamespace] {
                 _ = try await bench.client.create(Namespace.resource, KubeObject([
                     "apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(namespace)],
@@ -76,7 +76,7 @@ struct SandboxBenchmark: AsyncParsableCommand {
                 configuration: InformerConfiguration(resource: OpenShellAPIGroup.sandboxes, namespace: Self.operatorNamespace),
                 logger: logger)
             let operatorSpec = OperatorSpec(
-                kubeconfig: try writeOperatorKubeconfig(bench, in: directory),
+                kubeconfig: try bench.writeKubeconfig(in: directory, user: Self.operatorUser),
                 database: directory.appendingPathComponent("queue.db").path, maxConcurrentReconciles: maxConcurrentReconciles,
                 logger: logger)
 
@@ -114,12 +114,12 @@ struct SandboxBenchmark: AsyncParsableCommand {
                 view.cache.list().count(where: { $0.conditions[type: "Ready"]?.isTrue == true }) == count
             }
         }
-        report(Self.row("raw: create → all Ready", Self.timeAndRate(ready, count), goal: "-"))
+        report(reportRow("raw: create → all Ready", Self.timeAndRate(ready, count), goal: "-"))
         let gone = try await timed {
             try await deleteObjects(bench.client, SandboxResources.agentSandboxes, namespace: Self.rawNamespace, count: count, concurrency: concurrency) { "raw-\($0)" }
             try await poll { view.cache.count == 0 }
         }
-        report(Self.row("raw: delete → all gone", Self.timeAndRate(gone, count), goal: "-"))
+        report(reportRow("raw: delete → all gone", Self.timeAndRate(gone, count), goal: "-"))
         // Start the operator's run on a quiet cluster: the pods go too.
         try await poll(every: .milliseconds(250)) {
             try await bench.client.list(SandboxResources.pods, namespace: Self.rawNamespace).items.isEmpty
@@ -169,11 +169,11 @@ struct SandboxBenchmark: AsyncParsableCommand {
         let writesAtReady = Self.writes(requests.snapshot, since: beforeCreate)
         try await first.waitUntilSettled(requests: requests)
         let createWrites = Self.writes(requests.snapshot, since: beforeCreate)
-        report(Self.row("operator: create → all Ready", Self.timeAndRate(ready, count), goal: "-"))
-        report(Self.row("ratio operator / raw (to Ready)", String(format: "%.2f×", ready / raw.ready), goal: "-"))
+        report(reportRow("operator: create → all Ready", Self.timeAndRate(ready, count), goal: "-"))
+        report(reportRow("ratio operator / raw (to Ready)", String(format: "%.2f×", ready / raw.ready), goal: "-"))
         reportWrites("operator API writes per sandbox, create → Ready", createWrites, count: count)
         let late = Self.writes(createWrites, since: writesAtReady, user: nil)
-        report(Self.row(
+        report(reportRow(
             "  of which after all were Ready", String(format: "%.2f", Double(late.values.reduce(0, +)) / Double(count)), goal: "-"))
         for line in Self.breakdown(late, per: count, indent: "    ") { report(line) }
 
@@ -182,7 +182,7 @@ struct SandboxBenchmark: AsyncParsableCommand {
         try await Task.sleep(for: .seconds(5))
         let idleWrites = Self.writes(requests.snapshot, since: beforeIdle)
         let idleTotal = idleWrites.values.reduce(0, +)
-        report(Self.row("operator API writes while idle, 5 s", "\(idleTotal)", goal: "0", met: idleTotal == 0))
+        report(reportRow("operator API writes while idle, 5 s", "\(idleTotal)", goal: "0", met: idleTotal == 0))
         for line in Self.breakdown(idleWrites, per: 1) { report(line) }
 
         // Idle resync: the start-up sweep (every unchanged object reconciled
@@ -196,9 +196,9 @@ struct SandboxBenchmark: AsyncParsableCommand {
         let resyncTotal = resyncWrites.values.reduce(0, +)
         let swept = second.metric("controller_runtime_reconcile_total", controller: "openshell-sandbox")
         let deferred = second.metric("openshell_operator_startup_objects", controller: "openshell-sandbox", decision: "deferred")
-        report(Self.row("idle resync: objects swept", String(format: "%.0f of %d (%.0f reconciles)", deferred, count, swept), goal: "\(count)", met: Int(deferred) == count))
-        report(Self.row("idle resync: restart → sweep done", String(format: "%.2f s", sweep), goal: "-"))
-        report(Self.row("idle resync: operator API writes", "\(resyncTotal)", goal: "0", met: resyncTotal == 0))
+        report(reportRow("idle resync: objects swept", String(format: "%.0f of %d (%.0f reconciles)", deferred, count, swept), goal: "\(count)", met: Int(deferred) == count))
+        report(reportRow("idle resync: restart → sweep done", String(format: "%.2f s", sweep), goal: "-"))
+        report(reportRow("idle resync: operator API writes", "\(resyncTotal)", goal: "0", met: resyncTotal == 0))
         for line in Self.breakdown(resyncWrites, per: 1) { report(line) }
 
         // Delete → gone (finalizer released).
@@ -210,7 +210,7 @@ struct SandboxBenchmark: AsyncParsableCommand {
         try await second.waitUntilSettled(requests: requests)
         let deleteWrites = Self.writes(requests.snapshot, since: beforeDelete)
         await second.stop()
-        report(Self.row("operator: delete → all gone", Self.timeAndRate(gone, count), goal: "-"))
+        report(reportRow("operator: delete → all gone", Self.timeAndRate(gone, count), goal: "-"))
         reportWrites("operator API writes per sandbox, delete", deleteWrites, count: count)
     }
 
@@ -230,7 +230,7 @@ struct SandboxBenchmark: AsyncParsableCommand {
 
     private func reportWrites(_ title: String, _ writes: [RequestKey: Int], count: Int) {
         let total = writes.values.reduce(0, +)
-        report(Self.row(title, String(format: "%.2f (%d in all)", Double(total) / Double(count), total), goal: "-"))
+        report(reportRow(title, String(format: "%.2f (%d in all)", Double(total) / Double(count), total), goal: "-"))
         for line in Self.breakdown(writes, per: count) { report(line) }
     }
 
@@ -239,50 +239,31 @@ struct SandboxBenchmark: AsyncParsableCommand {
         writes.sorted { ($1.value, $0.key.verb, $0.key.resource) < ($0.value, $1.key.verb, $1.key.resource) }.map { key, value in
             let code = (200..<300).contains(key.code) ? "" : " → \(key.code)"
             let figure = per == 1 ? "\(value)" : String(format: "%.2f", Double(value) / Double(per))
-            return row("\(indent)\(key.verb) \(key.resource)\(code)", figure, goal: "-")
+            return reportRow("\(indent)\(key.verb) \(key.resource)\(code)", figure, goal: "-")
         }
     }
 
-    /// A report row like `reportRow`'s, with room for the longer names here.
-    static func row(_ name: String, _ value: String, goal: String, met: Bool? = nil) -> String {
-        let verdict = met.map { $0 ? "met" : "MISSED" } ?? ""
-        return "  " + name.padding(toLength: max(50, name.count + 1), withPad: " ", startingAt: 0)
-            + value.padding(toLength: max(24, value.count + 1), withPad: " ", startingAt: 0)
-            + "goal " + goal.padding(toLength: 8, withPad: " ", startingAt: 0) + verdict
-    }
-
+    /// A duration and the rate it makes for `count` objects.
     static func timeAndRate(_ seconds: Double, _ count: Int) -> String {
         String(format: "%.1f s (%.0f/s)", seconds, Double(count) / max(seconds, 0.001))
     }
+}
 
-    // MARK: Set-up
-
-    private func installCRDs(_ bench: BenchServer) async throws {
-        var crds = [(AgentSandboxCRD.definition, SandboxResources.agentSandboxes)]
-        for crd in OpenShellCRDs.all {
-            let plural = crd.json["spec"]?[path: ["names", "plural"]]?.stringValue ?? ""
-            crds.append((crd, GroupVersionResource(group: OpenShellAPIGroup.group, version: OpenShellAPIGroup.version, resource: plural)))
-        }
-        for (crd, resource) in crds {
-            _ = try await bench.client.create(.customResourceDefinitions, crd)
-            try await poll(timeout: .seconds(30)) {
-                guard let current = try? await bench.client.get(.customResourceDefinitions, name: crd.name),
-                      current.conditions[type: "Established"]?.isTrue == true
-                else { return false }
-                return (try? await bench.client.list(resource, namespace: nil)) != nil
-            }
-        }
+/// Installs the Agent Sandbox CRD and the openshell.ai CRDs, each once it is established and served.
+func installBenchCRDs(_ bench: BenchServer) async throws {
+    var crds = [(AgentSandboxCRD.definition, SandboxResources.agentSandboxes)]
+    for crd in OpenShellCRDs.all {
+        let plural = crd.json["spec"]?[path: ["names", "plural"]]?.stringValue ?? ""
+        crds.append((crd, GroupVersionResource(group: OpenShellAPIGroup.group, version: OpenShellAPIGroup.version, resource: plural)))
     }
-
-    /// A kubeconfig for the operator's own user, so its requests are told apart from the raw client's.
-    private func writeOperatorKubeconfig(_ bench: BenchServer, in directory: URL) throws -> String {
-        let identity = try bench.credentials.clientCredentials(user: Self.operatorUser, groups: ["system:masters"])
-        let text = KubeconfigFile.render(
-            server: bench.url, caPEM: bench.credentials.authority.certificate.pem, user: Self.operatorUser,
-            credential: .clientCertificate(certificatePEM: identity.certificate.pem, keyPEM: identity.key.pemPKCS8))
-        let path = directory.appendingPathComponent("operator.kubeconfig").path
-        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
-        return path
+    for (crd, resource) in crds {
+        _ = try await bench.client.create(.customResourceDefinitions, crd)
+        try await poll(timeout: .seconds(30)) {
+            guard let current = try? await bench.client.get(.customResourceDefinitions, name: crd.name),
+                  current.conditions[type: "Established"]?.isTrue == true
+            else { return false }
+            return (try? await bench.client.list(resource, namespace: nil)) != nil
+        }
     }
 }
 
