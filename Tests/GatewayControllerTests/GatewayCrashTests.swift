@@ -2,7 +2,7 @@
 //! install — its PKI Secrets written, the workload not yet Ready (the
 //! simulated StatefulSet controller paused to hold it there) — and started
 //! again on the same queue database: the install completes to Available, the
-//! PKI Secrets are the same objects with the same keys (never generated
+//! PKI Secrets and the workload are the same objects (keys never generated
 //! twice), and `Installed` is recorded exactly once.
 import ClusterSimulators
 import Foundation
@@ -131,6 +131,7 @@ struct GatewayCrashTests {
             #expect(before?.status?["runningVersion"] == nil)
             var written: [String: KubeObject] = [:]
             for name in names { written[name] = await cluster.secret(name) }
+            let workload = try await cluster.client.get(GatewayResources.statefulSets, namespace: namespace, name: "openshell")
             await cluster.kill(first)
             cluster.test.server.faults.resume(controller: statefulSets)
 
@@ -146,6 +147,8 @@ struct GatewayCrashTests {
                 #expect(now.uid == written[name]?.uid, "\(name) was replaced")
                 #expect(now.json["data"] == written[name]?.json["data"], "\(name) was regenerated")
             }
+            // The workload made before the kill was carried on, not replaced.
+            #expect(try await cluster.client.get(GatewayResources.statefulSets, namespace: namespace, name: "openshell").uid == workload.uid)
             try await cluster.wait(timeout: .seconds(10)) { await cluster.eventCounts()[GatewayEventReason.installed] == 1 }
             let counts = await cluster.eventCounts()
             #expect(counts[PKIEventReason.certificatesCreated] == 1, "\(counts)")
