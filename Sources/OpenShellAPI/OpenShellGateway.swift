@@ -643,9 +643,12 @@ public struct OpenShellGatewayStatus: Codable, Sendable, Hashable {
     public var lastUpgrade: GatewayUpgradeRecord?
     /// The last version that completed a rollout and became Available.
     public var lastKnownGoodVersion: String?
+    /// The automatic rollback in effect: set when a rollout of `metadata.generation` exceeded its
+    /// deadline and the workload went back to `lastKnownGoodVersion`; cleared by the next spec change.
+    public var rollback: GatewayRollbackRecord?
     public init(observedGeneration: Int64? = nil, conditions: [Condition]? = nil, runningVersion: String? = nil,
                 endpoint: String? = nil, readyReplicas: Int? = nil, lastUpgrade: GatewayUpgradeRecord? = nil,
-                lastKnownGoodVersion: String? = nil) {
+                lastKnownGoodVersion: String? = nil, rollback: GatewayRollbackRecord? = nil) {
         self.observedGeneration = observedGeneration
         self.conditions = conditions
         self.runningVersion = runningVersion
@@ -653,6 +656,26 @@ public struct OpenShellGatewayStatus: Codable, Sendable, Hashable {
         self.readyReplicas = readyReplicas
         self.lastUpgrade = lastUpgrade
         self.lastKnownGoodVersion = lastKnownGoodVersion
+        self.rollback = rollback
+    }
+}
+
+/// An automatic rollback: the version whose rollout failed, the version restored, and the spec
+/// generation it applies to (a newer generation is rolled out again).
+public struct GatewayRollbackRecord: Codable, Sendable, Hashable {
+    /// The requested version whose rollout exceeded its progress deadline.
+    public var from: String
+    /// The last known good version the workload was set back to.
+    public var to: String
+    /// When the rollback was decided (RFC 3339).
+    public var time: String
+    /// The `metadata.generation` whose rollout failed.
+    public var generation: Int64
+    public init(from: String, to: String, time: String, generation: Int64) {
+        self.from = from
+        self.to = to
+        self.time = time
+        self.generation = generation
     }
 }
 

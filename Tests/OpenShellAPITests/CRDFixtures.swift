@@ -177,7 +177,8 @@ enum CRDFixtures {
                                lastTransitionTime: "2026-01-01T00:00:00Z", observedGeneration: 4)],
         runningVersion: "0.0.111", endpoint: "https://openshell.openshell.svc.cluster.local:8080", readyReplicas: 2,
         lastUpgrade: GatewayUpgradeRecord(from: "0.0.110", to: "0.0.111", time: "2026-01-01T00:00:00Z"),
-        lastKnownGoodVersion: "0.0.111")
+        lastKnownGoodVersion: "0.0.111",
+        rollback: GatewayRollbackRecord(from: "0.0.112", to: "0.0.111", time: "2026-01-02T00:00:00Z", generation: 5))
 
     /// A whole object of `crd`'s kind.
     static func object(_ crd: KubeObject, name: String, namespace: String?, spec: JSONValue, status: JSONValue? = nil) -> KubeObject {

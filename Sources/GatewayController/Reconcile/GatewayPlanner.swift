@@ -20,7 +20,12 @@
 //!    one edited by hand (its applied-hash still current) is a DriftCorrected
 //!    Event. Children we no longer render are deleted.
 //! 5. The workload's rollout gives RolloutComplete, Available, the running
-//!    version, and after the progress deadline Degraded=RolloutStuck.
+//!    version, and after the progress deadline Degraded=RolloutStuck. With
+//!    `spec.upgrade.automaticRollback`, a stuck version change is recorded in
+//!    `status.rollback` and, for as long as the spec's generation is the one
+//!    recorded, the workload runs the last known good version's images
+//!    (Degraded=RolledBack). Pods a StatefulSet cannot get past (a broken
+//!    revision, not Ready) are deleted so a reverted template rolls out.
 import Foundation
 import GatewayPKI
 import KubeCore
@@ -44,6 +49,12 @@ public enum GatewayEventReason {
     public static let rolloutStuck = "RolloutStuck"
     public static let downgradeRefused = "DowngradeRefused"
     public static let cleanedUp = "CleanedUp"
+    /// A stuck version rollout was rolled back to the last known good version (Warning; also Degraded's reason).
+    public static let rolledBack = "RolledBack"
+    /// The rollback's rollout completed: the last known good version runs again.
+    public static let rollbackComplete = "RollbackComplete"
+    /// A pod of a revision the StatefulSet no longer runs, never Ready, was deleted so the rollout can go on.
+    public static let stalledPodDeleted = "StalledPodDeleted"
     /// A PKI Secret of the names this gateway uses is controlled by another gateway.
     public static let secretConflict = "SecretConflict"
     /// A child of the name exists but is not ours (reported by the reconciler when a create conflicts).
@@ -62,15 +73,19 @@ public struct GatewaySnapshot: Sendable {
     public var agentSandboxProblem: String?
     public var cluster: GatewayClusterFacts
     public var now: Date
+    /// The pods of the StatefulSet, read only while its rollout is incomplete (`StalledPods.worthChecking`).
+    public var workloadPods: [KubeObject]
 
     public init(owner: KubeObject, children: [KubeObject] = [], secrets: ObservedGatewaySecrets = ObservedGatewaySecrets(),
-                agentSandboxProblem: String? = nil, cluster: GatewayClusterFacts = GatewayClusterFacts(), now: Date) {
+                agentSandboxProblem: String? = nil, cluster: GatewayClusterFacts = GatewayClusterFacts(), now: Date,
+                workloadPods: [KubeObject] = []) {
         self.owner = owner
         self.children = children
         self.secrets = secrets
         self.agentSandboxProblem = agentSandboxProblem
         self.cluster = cluster
         self.now = now
+        self.workloadPods = workloadPods
     }
 }
 
@@ -128,10 +143,18 @@ struct GatewayPlanRun {
     var stuck = false
     var desiredVersion: String?
     var deleting = false
+    /// The automatic rollback in effect for this generation (`status.rollback`).
+    var rollback: GatewayRollbackRecord?
+    /// `spec.upgrade` of a spec that decoded.
+    var upgrade: GatewayUpgrade?
 
     init(_ snapshot: GatewaySnapshot) {
         s = snapshot
         status = snapshot.owner.decodeStatus(OpenShellGatewayStatus.self) ?? OpenShellGatewayStatus()
+        // A rollback holds for the generation that failed; a new spec is rolled out again.
+        if let record = status.rollback {
+            if record.generation == snapshot.owner.generation { rollback = record } else { status.rollback = nil }
+        }
     }
 
     var previous: [Condition] { (s.owner.decodeStatus(OpenShellGatewayStatus.self) ?? OpenShellGatewayStatus()).conditions ?? [] }
@@ -170,10 +193,13 @@ struct GatewayPlanRun {
         } catch {
             return blockConfig(error.description)
         }
-        let images = GatewayImageSet.resolve(spec)
-        desiredVersion = images.version
+        upgrade = spec.upgrade
+        let requested = GatewayImageSet.resolve(spec)
+        desiredVersion = requested.version
+        // Rolled back: the last known good version's pair, for as long as this generation stands.
+        let images = rollback.map { GatewayImageSet.rollback(spec, to: $0.to) } ?? requested
         let allow = s.owner.annotations[OpenShellLabels.allowDowngradeAnnotation] == "true"
-        if let problem = GatewayValidation.versionChangeProblem(running: status.runningVersion, requested: images.version, allowDowngrade: allow) {
+        if let problem = GatewayValidation.versionChangeProblem(running: status.runningVersion, requested: requested.version, allowDowngrade: allow) {
             downgrade = problem.description
             if previous[type: GatewayConditionType.degraded]?.reason != GatewayEventReason.downgradeRefused {
                 events.append(PlannedEvent(.warning, GatewayEventReason.downgradeRefused, problem.description))
@@ -231,6 +257,20 @@ struct GatewayPlanRun {
         status.endpoint = rendered.endpoint
         apply(rendered)
         observeWorkload(spec)
+        deleteStalledPods()
+    }
+
+    /// Deletes the StatefulSet's pods its rollout can never get past (`StalledPods`).
+    mutating func deleteStalledPods() {
+        guard let set = s.children.first(where: { $0.kind == "StatefulSet" && $0.name == s.owner.name && owns($0) }) else { return }
+        for pod in StalledPods.select(statefulSet: set, pods: s.workloadPods) {
+            actions.append(.delete(pod))
+            let revision = pod.labels[StalledPods.revisionLabel] ?? ""
+            events.append(PlannedEvent(
+                .normal, GatewayEventReason.stalledPodDeleted,
+                "Deleted pod \(pod.name) of revision \(revision), which never became ready and blocks the rollout of the current template"))
+            requeue(after: .seconds(1))
+        }
     }
 
     mutating func blockConfig(_ message: String) {
@@ -294,7 +334,7 @@ struct GatewayPlanRun {
             if isWorkload {
                 workloadChanged = true
                 let from = current.labels["app.kubernetes.io/version"]
-                if !firstInstall, let from, from != rendered.workload.labels["app.kubernetes.io/version"] {
+                if !firstInstall, rollback == nil, let from, from != rendered.workload.labels["app.kubernetes.io/version"] {
                     events.append(PlannedEvent(
                         .normal, GatewayEventReason.upgradeStarted, "Upgrading the gateway from \(from) to \(desiredVersion ?? "")"))
                 }
@@ -366,16 +406,20 @@ struct GatewayPlanRun {
         }
 
         // Stuck: still rolling out past the progress deadline, counted from when Progressing turned True.
+        // A Deployment's own ProgressDeadlineExceeded counts only for the template it reports on. Once stuck,
+        // it stays stuck until the rollout completes, the spec changes or the workload is patched.
         var stuckNow = false
+        let deadline = TimeInterval(upgrade?.progressDeadlineSeconds ?? GatewayDefaults.progressDeadlineSeconds)
         if !complete, !blocked, rollout != nil || workloadChanged {
-            let spec = try? s.owner.decodeSpec(OpenShellGatewaySpec.self)
-            let deadline = TimeInterval(spec?.upgrade?.progressDeadlineSeconds ?? GatewayDefaults.progressDeadlineSeconds)
             let was = previous[type: GatewayConditionType.progressing]
             let since = was?.isTrue == true ? KubeTime.parse(was?.lastTransitionTime ?? "") ?? now : now
             let elapsed = now.timeIntervalSince(since)
-            if rollout?.deadlineExceeded == true || elapsed >= deadline {
+            let stillStuck = was?.status == "False" && was?.reason == GatewayEventReason.rolloutStuck
+                && was?.observedGeneration == generation && !workloadChanged
+            if stillStuck || (rollout?.deadlineExceeded == true && !workloadChanged) || elapsed >= deadline {
                 stuckNow = true
-                if previous[type: GatewayConditionType.degraded]?.reason != GatewayEventReason.rolloutStuck {
+                // Reported once per stuck rollout (RolloutComplete keeps the reason while it lasts).
+                if previous[type: GatewayConditionType.rolloutComplete]?.reason != GatewayEventReason.rolloutStuck {
                     events.append(PlannedEvent(
                         .warning, GatewayEventReason.rolloutStuck,
                         "The rollout has not completed within \(Int(deadline))s: \(rollout?.message ?? "the workload is missing")"))
@@ -384,6 +428,28 @@ struct GatewayPlanRun {
                 let left = Duration.seconds(max(1, (deadline - elapsed).rounded(.up)))
                 requeueAfter = min(requeueAfter ?? left, left, GatewayPlanner.recheck)
             }
+        }
+
+        // Automatic rollback: a stuck version change goes back to the last known good version, which is
+        // the version running (nothing newer ever became ready, so the database was never migrated past
+        // what it can serve). Recorded in status so the decision holds across runs and restarts.
+        var rollback = rollback
+        var rollbackDecided = false
+        if stuckNow, rollback == nil, !blocked, pkiDegraded == nil, upgrade?.automaticRollback == true,
+           let requested = desiredVersion, let good = status.lastKnownGoodVersion, good != requested, good == status.runningVersion {
+            let record = GatewayRollbackRecord(from: requested, to: good, time: KubeTime.format(now), generation: generation)
+            rollback = record
+            rollbackDecided = true
+            status.rollback = record
+            events.append(PlannedEvent(
+                .warning, GatewayEventReason.rolledBack,
+                "The rollout of \(requested) did not complete within \(Int(deadline))s; rolling back to \(good), the last known good version. Change the spec to roll out again"))
+            requeueAfter = min(requeueAfter ?? .seconds(1), .seconds(1))
+        }
+        let rollingBack = rollback != nil && !complete && !stuckNow
+        if let rollback, complete, rollout?.version == rollback.to,
+           previous[type: GatewayConditionType.progressing]?.reason == "RollingBack" {
+            events.append(PlannedEvent(.normal, GatewayEventReason.rollbackComplete, "The gateway runs \(rollback.to) again (the rollout of \(rollback.from) was rolled back)"))
         }
 
         if let configProblem {
@@ -412,15 +478,31 @@ struct GatewayPlanRun {
 
         let progressing = !blocked && !complete && !stuckNow
         let upgrading = status.runningVersion != nil && desiredVersion != nil && status.runningVersion != desiredVersion
-        set(GatewayConditionType.progressing, flag(progressing),
-            progressing ? (upgrading ? "Upgrading" : (status.runningVersion == nil ? "Installing" : "RollingOut")) : (stuckNow ? GatewayEventReason.rolloutStuck : (blocked ? "Blocked" : "RolloutComplete")),
-            progressing ? (rollout?.message ?? "applying the gateway") : (stuckNow ? "the rollout exceeded its progress deadline" : (blocked ? "nothing is applied until the Degraded reason is resolved" : "the gateway runs the current spec")))
+        if rollingBack, let rollback {
+            set(GatewayConditionType.progressing, "True", "RollingBack",
+                "rolling back from \(rollback.from) to \(rollback.to): \(rollout?.message ?? "applying the gateway")")
+        } else if let rollback, complete, !blocked {
+            set(GatewayConditionType.progressing, "False", GatewayEventReason.rolledBack,
+                "rolled back to \(rollback.to); change the spec to roll out again")
+        } else {
+            set(GatewayConditionType.progressing, flag(progressing),
+                progressing ? (upgrading ? "Upgrading" : (status.runningVersion == nil ? "Installing" : "RollingOut")) : (stuckNow ? GatewayEventReason.rolloutStuck : (blocked ? "Blocked" : "RolloutComplete")),
+                progressing ? (rollout?.message ?? "applying the gateway") : (stuckNow ? "the rollout exceeded its progress deadline" : (blocked ? "nothing is applied until the Degraded reason is resolved" : "the gateway runs the current spec")))
+        }
 
+        let rolledBack: (String, String)? = rollback.map { record in
+            let state = complete && rollout?.version == record.to ? "\(record.to) runs again"
+                : stuckNow && !rollbackDecided ? "the rollback has not completed within the deadline either: \(rollout?.message ?? "")"
+                : "rolling back"
+            return (GatewayEventReason.rolledBack,
+                    "the rollout of \(record.from) did not complete within its progress deadline and was rolled back to \(record.to), the last known good version (\(state)); change the spec to roll out again")
+        }
         let degraded: (String, String)? = configProblem.map { ($0.reason, $0.message) }
             ?? downgrade.map { (GatewayEventReason.downgradeRefused, $0) }
             ?? s.agentSandboxProblem.map { (GatewayEventReason.agentSandboxMissing, $0) }
             ?? secretConflict.map { (GatewayEventReason.secretConflict, $0) }
             ?? pkiDegraded.map { ($0.reason, "\($0.message). \($0.recoveryHint)") }
+            ?? rolledBack
             ?? (stuckNow ? (GatewayEventReason.rolloutStuck, "the rollout has not completed within its progress deadline: \(rollout?.message ?? "")") : nil)
         if let degraded {
             set(GatewayConditionType.degraded, "True", degraded.0, degraded.1)
@@ -431,5 +513,19 @@ struct GatewayPlanRun {
         status.observedGeneration = generation
         if requeueAfter == nil { requeueAfter = GatewayPlanner.resync }
         return GatewayPlan(actions: actions, status: status, events: events, requeueAfter: requeueAfter)
+    }
+}
+
+extension GatewayImageSet {
+    /// The images a rollback to `version` runs: the release pair `<repository>/gateway:<version>` and
+    /// `<repository>/supervisor:<version>` from `spec.images.repository` (the mirror stays) with the spec's
+    /// pull policies. Whole-reference overrides (`images.gateway`, `images.supervisor`) are part of the
+    /// request that failed and name no version, so a rollback leaves them out.
+    static func rollback(_ spec: OpenShellGatewaySpec, to version: String) -> GatewayImageSet {
+        var restored = spec
+        restored.version = version
+        restored.images?.gateway = nil
+        restored.images?.supervisor = nil
+        return resolve(restored)
     }
 }

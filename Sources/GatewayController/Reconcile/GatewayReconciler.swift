@@ -33,19 +33,23 @@ public struct GatewayReconciler: Reconciler {
     let events: EventRecorder
     let clock: any WallClock
     let logger: Logger
+    /// The API server's version, read once (`ClusterVersion`).
+    let clusterVersion: ClusterVersionReader
 
-    public init(client: RESTClient, caches: GatewayCaches, events: EventRecorder, clock: any WallClock, logger: Logger) {
+    public init(client: RESTClient, caches: GatewayCaches, events: EventRecorder, clock: any WallClock, logger: Logger,
+                clusterVersion: ClusterVersionReader? = nil) {
         self.client = client
         self.caches = caches
         self.events = events
         self.clock = clock
         self.logger = logger
+        self.clusterVersion = clusterVersion ?? ClusterVersionReader(client: client)
     }
 
     static let writeOptions = WriteOptions(fieldManager: OpenShellLabels.fieldManager, fieldValidation: .strict)
 
     public func reconcile(_ request: ReconcileRequest) async throws -> ReconcileResult {
-        guard var owner = caches.gateways.cache.get(request.key) else { return .done }
+        guard let cached = caches.gateways.cache.get(request.key), var owner = try await current(cached) else { return .done }
         let snapshot = try await gather(owner)
         let plan = GatewayPlanner.plan(snapshot)
 
@@ -120,6 +124,18 @@ public struct GatewayReconciler: Reconciler {
 
     // MARK: Gathering
 
+    /// The gateway as the server has it now, read by name with a list (the operator's role lists and watches
+    /// gateways). The cache can lag behind the status the previous run wrote, and a plan from that copy
+    /// would repeat the previous run's transitions as Events (Installed, RollbackComplete, ...).
+    func current(_ cached: KubeObject) async throws -> KubeObject? {
+        let list = try await client.list(
+            OpenShellAPIGroup.gateways, namespace: cached.namespace, options: ListOptions(fieldSelector: "metadata.name=\(cached.name)"))
+        guard var object = list.items.first(where: { $0.name == cached.name }) else { return nil }
+        if object.json["kind"] == nil { object.json["kind"] = .string(OpenShellAPIGroup.gatewayKind.kind) }
+        if object.json["apiVersion"] == nil { object.json["apiVersion"] = .string(OpenShellAPIGroup.groupVersion.apiVersion) }
+        return object
+    }
+
     func children(of key: ObjectKey) -> [KubeObject] {
         var found: [KubeObject] = []
         for (kind, informer) in caches.children.sorted(by: { $0.key < $1.key }) {
@@ -142,8 +158,24 @@ public struct GatewayReconciler: Reconciler {
            let settings = try? GatewayPKISettings(gatewayName: owner.name, namespace: owner.namespace, spec: spec) {
             secrets = try await observeSecrets(settings)
         }
+        let found = children(of: owner.key)
         return GatewaySnapshot(
-            owner: owner, children: children(of: owner.key), secrets: secrets, agentSandboxProblem: problem, now: clock.now())
+            owner: owner, children: found, secrets: secrets, agentSandboxProblem: problem,
+            cluster: try await clusterVersion.facts(), now: clock.now(), workloadPods: try await workloadPods(owner, found))
+    }
+
+    /// The StatefulSet's pods, read from the server only while its rollout is incomplete (`StalledPods`).
+    func workloadPods(_ owner: KubeObject, _ children: [KubeObject]) async throws -> [KubeObject] {
+        guard !owner.isBeingDeleted,
+              let set = children.first(where: { $0.kind == "StatefulSet" && $0.name == owner.name && StalledPods.worthChecking($0) }),
+              let selector = StalledPods.selector(of: set) else { return [] }
+        let list = try await client.list(GatewayResources.pods, namespace: set.namespace, options: ListOptions(labelSelector: selector))
+        return list.items.map { pod in
+            var pod = pod
+            pod.json["kind"] = "Pod"
+            pod.json["apiVersion"] = "v1"
+            return pod
+        }
     }
 
     /// The PKI Secrets, read from the server: the caches hold no Secret values.

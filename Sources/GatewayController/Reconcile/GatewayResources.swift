@@ -17,6 +17,7 @@ public enum GatewayResources {
     public static let clusterRoleBindings = GroupVersionResource(
         group: "rbac.authorization.k8s.io", version: "v1", resource: "clusterrolebindings")
     public static let networkPolicies = GroupVersionResource(group: "networking.k8s.io", version: "v1", resource: "networkpolicies")
+    public static let pods = GroupVersionResource(group: "", version: "v1", resource: "pods")
     public static let customResourceDefinitions = GroupVersionResource(
         group: "apiextensions.k8s.io", version: "v1", resource: "customresourcedefinitions")
 
@@ -25,6 +26,8 @@ public enum GatewayResources {
         "StatefulSet": statefulSets, "Deployment": deployments, "Service": services, "ConfigMap": configMaps,
         "ServiceAccount": serviceAccounts, "Role": roles, "RoleBinding": roleBindings, "ClusterRole": clusterRoles,
         "ClusterRoleBinding": clusterRoleBindings, "NetworkPolicy": networkPolicies, "Secret": secrets,
+        // Never applied: only a StatefulSet's stalled pods are deleted (`StalledPods`).
+        "Pod": pods,
     ]
 
     public static func of(_ object: KubeObject) -> GroupVersionResource? { byKind[object.kind] }

@@ -9,7 +9,7 @@ public struct WorkloadRollout: Sendable, Hashable {
     /// The controller has seen the current generation, every replica runs the current template and is ready,
     /// and no old replica is left.
     public var complete: Bool
-    /// The Deployment controller reported `ProgressDeadlineExceeded`.
+    /// The Deployment controller reported `ProgressDeadlineExceeded` for the current generation.
     public var deadlineExceeded: Bool
     /// `app.kubernetes.io/version` of the workload: the release its template runs.
     public var version: String?
@@ -34,7 +34,8 @@ public struct WorkloadRollout: Sendable, Hashable {
         let ready = workload.kind == "Deployment" ? int(status["availableReplicas"]) : readyReplicas
         complete = observed && updated == desiredReplicas && ready == desiredReplicas && replicas == desiredReplicas && sameRevision
         let conditions = workload.conditions
-        deadlineExceeded = conditions[type: "Progressing"]?.reason == "ProgressDeadlineExceeded"
+        // Only about the current generation: a condition from before a template change is stale.
+        deadlineExceeded = observed && conditions[type: "Progressing"]?.reason == "ProgressDeadlineExceeded"
         if !observed {
             message = "waiting for the \(workload.kind) controller to observe generation \(workload.generation)"
         } else {

@@ -563,6 +563,18 @@ extension OpenShellGatewayStatus: SchemaDescribed {
             "readyReplicas": .integer("Gateway pods ready.").minimum(0),
             "lastUpgrade": GatewayUpgradeRecord.schema.described("The last version change that completed."),
             "lastKnownGoodVersion": .string("The last version that completed a rollout and became Available; the target of an automatic rollback.").maxLength(64),
+            "rollback": GatewayRollbackRecord.schema.described("The automatic rollback in effect (upgrade.automaticRollback): the failed and the restored version. Cleared when the spec changes, which rolls out again."),
+        ])
+    }
+}
+
+extension GatewayRollbackRecord: SchemaDescribed {
+    public static var schema: Schema {
+        .object("An automatic rollback.", required: ["from", "to", "time", "generation"], [
+            "from": .string("The requested version whose rollout exceeded its progress deadline.").maxLength(64),
+            "to": .string("The last known good version the workload was set back to.").maxLength(64),
+            "time": .string("When the rollback was decided (RFC 3339).").format("date-time"),
+            "generation": .integer("The metadata.generation whose rollout failed; a newer generation is rolled out again.", format: "int64").minimum(0),
         ])
     }
 }

@@ -1,0 +1,163 @@
+//! The operator binary killed with SIGKILL in the middle of a gateway
+//! install — its PKI Secrets written, the workload not yet Ready (the
+//! simulated StatefulSet controller paused to hold it there) — and started
+//! again on the same queue database: the install completes to Available, the
+//! PKI Secrets and the workload are the same objects (keys never generated
+//! twice), and `Installed` is recorded exactly once.
+import ClusterSimulators
+import Foundation
+import GatewayController
+import GatewayPKI
+import KubeClient
+import KubeCore
+import Logging
+import OpenShellAPI
+import Testing
+import TestSupport
+
+private let namespace = "gateway-crash"
+private let agentSandboxes = GroupVersionResource(group: "agents.x-k8s.io", version: "v1beta1", resource: "sandboxes")
+
+/// A local cluster with the simulators and CRDs, and the real `openshell-operator` binary started
+/// against it as often as a test likes, always on the same queue database.
+private struct GatewayCrashCluster: Sendable {
+    let test: TestServer
+    let directory: URL
+    let kubeconfig: String
+    var client: RESTClient { test.client }
+
+    /// Starts operator run number `run`; its log is `operator-<run>.log`.
+    func start(_ run: Int) throws -> ChildProcess {
+        try ChildProcess(
+            executable: "openshell-operator",
+            arguments: [
+                "run", "--log-level", "debug", "--kubeconfig", kubeconfig, "--database", directory.appendingPathComponent("queue.db").path,
+                "--no-leader-elect", "--metrics-bind-address", "0", "--health-probe-bind-address", "0",
+            ],
+            logPath: directory.appendingPathComponent("operator-\(run).log").path)
+    }
+
+    /// SIGKILL: no shutdown code runs.
+    func kill(_ process: ChildProcess) async {
+        process.signal(SIGKILL)
+        _ = await process.waitForExit()
+    }
+
+    func gateway() async -> KubeObject? {
+        try? await client.get(OpenShellAPIGroup.gateways, namespace: namespace, name: "openshell")
+    }
+
+    func secret(_ name: String) async -> KubeObject? {
+        try? await client.get(GatewayResources.secrets, namespace: namespace, name: name)
+    }
+
+    /// The Events about the gateway by reason, counting a series' repeats.
+    func eventCounts() async -> [String: Int] {
+        let items = (try? await client.list(EventV1.resource, namespace: namespace))?.items ?? []
+        var counts: [String: Int] = [:]
+        for event in items where event.json["regarding"]?["name"]?.stringValue == "openshell" {
+            counts[event.json["reason"]?.stringValue ?? "", default: 0] += Int(event.json["series"]?["count"]?.intValue ?? 1)
+        }
+        return counts
+    }
+
+    /// `eventually`, and on a timeout the gateway's status and the operator logs' tails in the failure.
+    func wait(timeout: Duration, sourceLocation: SourceLocation = #_sourceLocation, _ condition: @Sendable () async throws -> Bool) async throws {
+        do {
+            try await eventually(timeout: timeout, condition, sourceLocation: sourceLocation)
+        } catch {
+            var report = "gateway status: " + (await gateway()?.status.map { String(decoding: $0.serialized(), as: UTF8.self) } ?? "absent") + "\n"
+            let logs = (try? FileManager.default.contentsOfDirectory(atPath: directory.path))?.filter { $0.hasSuffix(".log") }.sorted() ?? []
+            for log in logs {
+                let text = (try? String(contentsOf: directory.appendingPathComponent(log), encoding: .utf8)) ?? ""
+                report += "\(log):\n" + text.split(separator: "\n").filter { $0.contains("gateway") }.suffix(30).joined(separator: "\n") + "\n"
+            }
+            Issue.record(Comment(rawValue: report), sourceLocation: sourceLocation)
+            throw error
+        }
+    }
+
+    static func with(_ body: @Sendable (GatewayCrashCluster) async throws -> Void) async throws {
+        try await TestServer.with { test in
+            var options = SimulatorOptions()
+            options.podReadyDelay = .milliseconds(100)
+            options.podStopDelay = .milliseconds(100)
+            var logger = Logger(label: "gateway-crash-tests")
+            logger.logLevel = .error
+            let simulators = ClusterSimulators.services(core: test.server.core, faults: test.server.faults, options: options, logger: logger)
+            try await test.installCRD(AgentSandboxCRD.definition, resource: agentSandboxes)
+            for crd in OpenShellCRDs.all {
+                let plural = crd.json["spec"]?[path: ["names", "plural"]]?.stringValue ?? ""
+                try await test.installCRD(crd, resource: GroupVersionResource(group: OpenShellAPIGroup.group, version: OpenShellAPIGroup.version, resource: plural))
+            }
+            _ = try await test.namespace(namespace)
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("osg-crash-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let cluster = GatewayCrashCluster(test: test, directory: directory, kubeconfig: try test.writeKubeconfig(in: directory))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for service in simulators { group.addTask { try await service.run() } }
+                defer { group.cancelAll() }
+                try await body(cluster)
+            }
+        }
+    }
+}
+
+@Suite("Gateway reconciler across SIGKILL", .serialized)
+struct GatewayCrashTests {
+    @Test("killed after the PKI Secrets are written, before the workload is Ready; restarted: Available, the same Secrets, one Installed Event")
+    func killMidInstall() async throws {
+        try await GatewayCrashCluster.with { cluster in
+            let statefulSets = SimulatedController.statefulSet.rawValue
+            // No gateway pod until the controller is resumed: the install stops short of Ready.
+            cluster.test.server.faults.pause(controller: statefulSets)
+            let first = try cluster.start(1)
+            _ = try await cluster.client.create(OpenShellAPIGroup.gateways, namespace: namespace, KubeObject([
+                "apiVersion": "openshell.ai/v1alpha1", "kind": "OpenShellGateway",
+                "metadata": ["name": "openshell", "namespace": .string(namespace)], "spec": [:],
+            ]))
+            let names = [
+                GatewayDefaults.certManagerCASecretName, GatewayDefaults.serverSecretName, GatewayDefaults.clientSecretName,
+                "openshell-jwt-keys", "openshell-credential-storage-key-encryption-key",
+            ]
+            try await cluster.wait(timeout: .seconds(60)) {
+                for name in names where await cluster.secret(name) == nil { return false }
+                guard await cluster.eventCounts()[PKIEventReason.certificatesCreated] == 1 else { return false }
+                return (try? await cluster.client.get(GatewayResources.statefulSets, namespace: namespace, name: "openshell")) != nil
+            }
+            let before = await cluster.gateway()
+            #expect(before?.conditions[type: "Available"]?.isTrue != true)
+            #expect(before?.status?["runningVersion"] == nil)
+            var written: [String: KubeObject] = [:]
+            for name in names { written[name] = await cluster.secret(name) }
+            let workload = try await cluster.client.get(GatewayResources.statefulSets, namespace: namespace, name: "openshell")
+            await cluster.kill(first)
+            cluster.test.server.faults.resume(controller: statefulSets)
+
+            let second = try cluster.start(2)
+            try await cluster.wait(timeout: .seconds(60)) {
+                let owner = await cluster.gateway()
+                return owner?.conditions[type: "Available"]?.isTrue == true
+                    && owner?.status?["runningVersion"]?.stringValue == GatewayDefaults.openShellVersion
+            }
+            // The Secrets written before the kill are the ones the gateway runs with: same objects, same keys.
+            for name in names {
+                let now = try #require(await cluster.secret(name), "\(name)")
+                #expect(now.uid == written[name]?.uid, "\(name) was replaced")
+                #expect(now.json["data"] == written[name]?.json["data"], "\(name) was regenerated")
+            }
+            // The workload made before the kill was carried on, not replaced.
+            #expect(try await cluster.client.get(GatewayResources.statefulSets, namespace: namespace, name: "openshell").uid == workload.uid)
+            try await cluster.wait(timeout: .seconds(10)) { await cluster.eventCounts()[GatewayEventReason.installed] == 1 }
+            let counts = await cluster.eventCounts()
+            #expect(counts[PKIEventReason.certificatesCreated] == 1, "\(counts)")
+            #expect(counts[PKIEventReason.signingKeyCreated] == 1, "\(counts)")
+            #expect(await cluster.gateway()?.conditions[type: "Degraded"]?.isTrue == false)
+            second.signal(SIGTERM)
+            #expect(await second.waitForExit() == 0)
+            // Nothing more was recorded after Available: still exactly one Installed.
+            #expect(await cluster.eventCounts()[GatewayEventReason.installed] == 1)
+        }
+    }
+}
