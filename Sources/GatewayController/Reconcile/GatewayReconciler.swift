@@ -20,6 +20,8 @@ public struct GatewayCaches: Sendable {
     public var children: [String: Informer]
     /// The one CustomResourceDefinition `sandboxes.agents.x-k8s.io`.
     public var agentSandboxCRD: Informer
+    /// The cert-manager, Gateway API and OpenShift Route children, cached while their CRDs serve them.
+    public var optional: OptionalChildInformers
 
     /// The index of child caches: `<namespace>/<name>` of the gateway named by the owner labels.
     public static let ownerIndex = "openshell.ai/gateway"
@@ -110,17 +112,22 @@ public struct GatewayReconciler: Reconciler {
 
     /// The children's versions, the CRD's, labels and annotations.
     public func inputHash(for object: KubeObject) -> String {
-        let versions = children(of: object.key).map { "\(ChildKey($0))@\($0.resourceVersion)" }.sorted()
+        let versions = builtInChildren(of: object.key).map { "\(ChildKey($0))@\($0.resourceVersion)" }.sorted()
         let crd = caches.agentSandboxCRD.cache.get(ObjectKey(namespace: "", name: AgentSandboxAPI.crdName))?.resourceVersion ?? ""
         return InputDigest.of([
             .object(object.labels.mapValues(JSONValue.string)), .object(object.annotations.mapValues(JSONValue.string)),
-            .array(versions.map(JSONValue.string)), .string(crd),
+            .array(versions.map(JSONValue.string)), .string(crd), .array(caches.optional.versions(of: object.key).map(JSONValue.string)),
         ])
     }
 
     // MARK: Gathering
 
+    /// The built-in and the optional children of the gateway `key`.
     func children(of key: ObjectKey) -> [KubeObject] {
+        builtInChildren(of: key) + caches.optional.children(of: key)
+    }
+
+    func builtInChildren(of key: ObjectKey) -> [KubeObject] {
         var found: [KubeObject] = []
         for (kind, informer) in caches.children.sorted(by: { $0.key < $1.key }) {
             for var object in informer.cache.objects(index: .custom(GatewayCaches.ownerIndex), value: GatewayCaches.ownerIndexValue(key)) {
@@ -138,12 +145,28 @@ public struct GatewayReconciler: Reconciler {
         let crd = caches.agentSandboxCRD.cache.get(ObjectKey(namespace: "", name: AgentSandboxAPI.crdName))
         let problem = GatewayPreflight.agentSandboxProblem(servedSandboxVersions: AgentSandboxAPI.servedGroupVersions(of: crd))
         var secrets = ObservedGatewaySecrets()
+        var issued: [String: KubeObject] = [:]
         if !owner.isBeingDeleted, let spec = try? owner.decodeSpec(OpenShellGatewaySpec.self),
            let settings = try? GatewayPKISettings(gatewayName: owner.name, namespace: owner.namespace, spec: spec) {
             secrets = try await observeSecrets(settings)
+            if settings.mode == .certManager {
+                for name in CertManagerProgress.secretNames(spec: spec, gateway: owner) where name != settings.serverSecretName {
+                    issued[name] = try await readSecret(name, namespace: owner.namespace)
+                }
+                issued[settings.serverSecretName] = secrets.server
+            }
         }
         return GatewaySnapshot(
-            owner: owner, children: children(of: owner.key), secrets: secrets, agentSandboxProblem: problem, now: clock.now())
+            owner: owner, children: children(of: owner.key), secrets: secrets, agentSandboxProblem: problem,
+            optionalAPIs: caches.optional.states, issuedSecrets: issued, now: clock.now())
+    }
+
+    func readSecret(_ name: String, namespace: String) async throws -> KubeObject? {
+        do {
+            return try await client.get(GatewayResources.secrets, namespace: namespace, name: name)
+        } catch let error as APIError where error.code == 404 {
+            return nil
+        }
     }
 
     /// The PKI Secrets, read from the server: the caches hold no Secret values.
