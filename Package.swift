@@ -101,7 +101,7 @@ let package = Package(
         .target(
             name: "ClusterSimulators",
             dependencies: [
-                "KubeCore", "LocalAPIServer",
+                "KubeCore", "LocalAPIServer", "PKI",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
