@@ -261,7 +261,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ClusterSimulatorsTests",
-            dependencies: ["ClusterSimulators", "LocalAPIServer", "KubeCore"]
+            dependencies: ["ClusterSimulators", "LocalAPIServer", "KubeCore", "PKI"]
         ),
         .testTarget(
             name: "LocalClusterTests",
