@@ -1,12 +1,12 @@
 //! The simulated cert-manager: a selfSigned CA, a CA issuer and the
 //! certificates it issues (Secret contents, chain, status), re-issuing on a
 //! spec change and a deleted Secret, and the pause switch.
-import ClusterSimulators
 import Foundation
 import KubeCore
 import LocalAPIServer
 import PKI
 import Testing
+@testable import ClusterSimulators
 
 private func issuer(_ name: String, _ spec: JSONObject) -> KubeObject {
     object("cert-manager.io/v1", "Issuer", name, ["spec": .object(spec)])
@@ -110,5 +110,13 @@ struct CertManagerTests {
             _ = try await cluster.waitFor(CertManagerCRD.certificates, "ca", "Ready") { ready($0) }
             #expect(try await cluster.get(secrets, "ca-tls") != nil)
         }
+    }
+
+    @Test("durations are read as Go durations", arguments: [
+        ("2160h", 7_776_000.0 as Double?), ("1h30m", 5400), ("90s", 90), ("1.5h", 5400), ("500ms", 0.5),
+        ("", nil), ("10d", nil), ("5", nil), ("h", nil),
+    ])
+    func durations(text: String, seconds: Double?) {
+        #expect(CertManagerController.parseDuration(text) == seconds)
     }
 }

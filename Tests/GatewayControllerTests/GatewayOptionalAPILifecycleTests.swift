@@ -3,8 +3,8 @@
 //! CRDs, and the operator process running the gateway controller through the
 //! real client. cert-manager mode to Available, cert-manager installed after
 //! the gateway, a re-issued certificate rolling the pods, and exposure objects
-//! applied once their CRDs are installed (without restarting the operator)
-//! and put back after a hand edit.
+//! applied once their CRDs are installed (without restarting the operator),
+//! put back after a hand edit, and reported missing again when the CRD goes.
 import ClusterSimulators
 import Foundation
 import GatewayController
@@ -193,7 +193,7 @@ struct GatewayOptionalAPILifecycleTests {
         }
     }
 
-    @Test("an exposure object waits for its CRD (Degraded), is applied once it is installed, and a hand edit is put back",
+    @Test("an exposure object waits for its CRD (Degraded), is applied once it is installed, a hand edit is put back; CRD deleted → Degraded",
           arguments: ExposureScenario.all)
     func exposure(_ scenario: ExposureScenario) async throws {
         try await withOperator(installCertManager: false) { test in
@@ -217,6 +217,11 @@ struct GatewayOptionalAPILifecycleTests {
                 return now?.value[path: scenario.path] == want
             }
             try await eventually(timeout: .seconds(10)) { await eventReasons(client).contains(GatewayEventReason.driftCorrected) }
+
+            // The CRD removed: the operator stops watching the kind and reports it missing again.
+            _ = try await client.delete(.customResourceDefinitions, name: api.crdName)
+            try await eventually(timeout: .seconds(60)) { await condition(client, GatewayConditionType.degraded)?.reason == scenario.reason }
+            #expect(await condition(client, GatewayConditionType.available)?.isTrue == true)
         }
     }
 }

@@ -209,6 +209,28 @@ struct GatewayOptionalAPIPlannerTests {
         #expect(creates(ready).contains { $0.kind == "StatefulSet" })
     }
 
+    @Test("a CRD serves its kind only when Established, of the kind's group, with v1 served, and not being deleted", arguments: [
+        ("served", true, "cert-manager.io", true, false, true),
+        ("not Established", false, "cert-manager.io", true, false, false),
+        ("another group", true, "example.com", true, false, false),
+        ("v1 not served", true, "cert-manager.io", false, false, false),
+        ("being deleted", true, "cert-manager.io", true, true, false),
+    ])
+    func crdServes(name: String, established: Bool, group: String, v1Served: Bool, deleting: Bool, expected: Bool) {
+        var crd = KubeObject([
+            "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+            "metadata": ["name": "certificates.cert-manager.io"],
+            "spec": ["group": .string(group), "versions": [["name": "v1alpha2", "served": true], ["name": "v1", "served": .bool(v1Served)]]],
+            "status": ["conditions": [["type": "Established", "status": established ? "True" : "False", "reason": "r", "message": "",
+                                       "lastTransitionTime": "2026-01-01T00:00:00Z"]]],
+        ])
+        if deleting { crd.json["metadata"]?["deletionTimestamp"] = "2026-01-01T00:00:00Z" }
+        #expect(OptionalAPI.certificates.isServed(by: crd) == expected, "\(name)")
+        #expect(!OptionalAPI.certificates.isServed(by: nil))
+        #expect(OptionalAPI.certificates.crdName == "certificates.cert-manager.io")
+        #expect(OptionalAPI(kind: "GRPCRoute") == .grpcRoutes && OptionalAPI(kind: "ConfigMap") == nil)
+    }
+
     struct ExposureCase: Sendable, CustomStringConvertible {
         var description: String
         var exposure: JSONObject
@@ -249,7 +271,7 @@ struct GatewayOptionalAPIPlannerTests {
         #expect(!again.events.contains { $0.reason == c.reason }, "\(c)")
     }
 
-    @Test("an exposure object the spec no longer asks for is deleted; one of an API not served is not looked for")
+    @Test("an exposure object the spec no longer asks for is deleted")
     func prunesExposure() {
         let secrets = builtIn
         let withRoute = GatewayPlanner.plan(GatewaySnapshot(owner: owner(["exposure": ["grpcRoute": [:]]]), secrets: secrets,
