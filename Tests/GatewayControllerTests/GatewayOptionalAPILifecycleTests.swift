@@ -10,6 +10,7 @@ import Foundation
 import GatewayController
 import KubeClient
 import KubeCore
+import KubeRuntime
 import LocalAPIServer
 import Logging
 import OpenShellAPI
@@ -190,6 +191,24 @@ struct GatewayOptionalAPILifecycleTests {
             try await eventually(timeout: .seconds(60)) { await condition(client, GatewayConditionType.available)?.isTrue == true }
             #expect(await condition(client, GatewayConditionType.degraded)?.isTrue == false)
             try await eventually(timeout: .seconds(10)) { await eventReasons(client).contains(GatewayEventReason.certManagerAvailable) }
+        }
+    }
+
+    @Test("API discovery finds a kind no watched CRD shows (OpenShift's Routes): its informer starts and syncs; an unserved one stays off")
+    func discovery() async throws {
+        try await TestServer.with { test in
+            let api = OptionalAPI.routes
+            try await test.installCRD(minimalCRD(group: api.group, kind: api.kind, plural: api.plural), resource: api.resource)
+            var logger = Logger(label: "gateway-discovery-test")
+            logger.logLevel = .error
+            // Shared informers that never run: the CRD informers see nothing, as on OpenShift, where no CRD serves Routes.
+            let informers = SharedInformers(client: test.client, logger: logger)
+            let optional = OptionalChildInformers(client: test.client, informers: informers, logger: logger) { InformerConfiguration(resource: $0) }
+            #expect(optional.state(of: api) == .notServed)
+            await optional.discover(.grpcRoutes)
+            #expect(optional.state(of: .grpcRoutes) == .notServed)
+            await optional.discover(api)
+            try await eventually(timeout: .seconds(30)) { optional.state(of: api) == .ready }
         }
     }
 

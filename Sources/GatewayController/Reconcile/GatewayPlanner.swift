@@ -127,6 +127,8 @@ public struct GatewayPlan: Sendable {
 public enum GatewayPlanner {
     /// How often a wait (a rollout, children being deleted, Secrets just written) is re-checked.
     public static let recheck: Duration = .seconds(5)
+    /// How often a gateway needing an API that is not served looks again (API discovery, for APIs without a CRD).
+    public static let apiRecheck: Duration = .seconds(60)
     /// The longest wait before looking again at all (certificate renewal, drift the watches missed).
     public static let resync: Duration = .seconds(3600)
 
@@ -323,6 +325,7 @@ struct GatewayPlanRun {
                     + "\(missing.count == 1 ? "is" : "are") not served: install cert-manager (no Issuer or Certificate is applied until then)\(waiting)"
                 tls = ("False", GatewayEventReason.certManagerMissing, message)
                 apiProblems.append((GatewayEventReason.certManagerMissing, message))
+                requeue(after: GatewayPlanner.apiRecheck)
                 if !wasMissing { events.append(PlannedEvent(.warning, GatewayEventReason.certManagerMissing, message)) }
             } else if [OptionalAPI.issuers, .certificates].contains(where: { state($0) == .syncing }) {
                 tls = ("False", GatewayTLSReason.waitingForCertificates, "waiting for the operator's cache of cert-manager objects\(waiting)")
@@ -358,6 +361,7 @@ struct GatewayPlanRun {
                 let reason = routed ? GatewayEventReason.openShiftRouteAPIMissing : GatewayEventReason.gatewayAPIMissing
                 let message = "\(field) asks for a \(api.kind), but \(api) is not served: install \(install); the \(api.kind) is applied once it is"
                 apiProblems.append((reason, message))
+                requeue(after: GatewayPlanner.apiRecheck)
                 if !degradedMessage.contains(message) { events.append(PlannedEvent(.warning, reason, message)) }
             }
         }

@@ -1,6 +1,8 @@
 //! GatewayReconciler: the IO half of the gateway reconciler. It gathers a
 //! `GatewaySnapshot` (the children from the caches by owner label, the PKI
-//! Secrets read from the server with their values, the Agent Sandbox CRD),
+//! Secrets read from the server with their values, the Agent Sandbox CRD,
+//! the optional children and their APIs' state, asking API discovery about
+//! an API the spec needs that no CRD serves),
 //! lets `GatewayPlanner` decide, and carries the plan out: finalizer, the
 //! PKI writer's Secrets (the key-encryption key without an ownerReference),
 //! creates and merge patches, deletes with UID preconditions, one status
@@ -149,6 +151,9 @@ public struct GatewayReconciler: Reconciler {
         if !owner.isBeingDeleted, let spec = try? owner.decodeSpec(OpenShellGatewaySpec.self),
            let settings = try? GatewayPKISettings(gatewayName: owner.name, namespace: owner.namespace, spec: spec) {
             secrets = try await observeSecrets(settings)
+            for api in Self.optionalAPIs(spec: spec, mode: settings.mode) where caches.optional.state(of: api) == .notServed {
+                await caches.optional.discover(api)
+            }
             if settings.mode == .certManager {
                 for name in CertManagerProgress.secretNames(spec: spec, gateway: owner) where name != settings.serverSecretName {
                     issued[name] = try await readSecret(name, namespace: owner.namespace)
@@ -159,6 +164,17 @@ public struct GatewayReconciler: Reconciler {
         return GatewaySnapshot(
             owner: owner, children: children(of: owner.key), secrets: secrets, agentSandboxProblem: problem,
             optionalAPIs: caches.optional.states, issuedSecrets: issued, now: clock.now())
+    }
+
+    /// The optional APIs `spec` asks for.
+    static func optionalAPIs(spec: OpenShellGatewaySpec, mode: GatewayTLSMode) -> [OptionalAPI] {
+        var apis: [OptionalAPI] = mode == .certManager ? [.issuers, .certificates] : []
+        if let route = spec.exposure?.grpcRoute {
+            apis.append(.grpcRoutes)
+            if route.gateway != nil { apis.append(.gateways) }
+        }
+        if spec.exposure?.openShiftRoute != nil { apis.append(.routes) }
+        return apis
     }
 
     func readSecret(_ name: String, namespace: String) async throws -> KubeObject? {

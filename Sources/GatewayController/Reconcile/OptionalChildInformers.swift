@@ -10,10 +10,13 @@
 //! only while that CRD serves the kind is an informer for the kind itself run,
 //! in a task of this object's own. Its first sync and every later change
 //! re-queue the gateways; deleting the CRD stops it and drops its cache.
+//! An API served without a CRD (OpenShift serves `route.openshift.io` from
+//! its own API server) is found by API discovery instead (`discover`), asked
+//! at most once a minute per API while a gateway needs it.
 //!
-//! The tasks inherit the graceful-shutdown signal of the shared informers
-//! that start them (they are started from a CRD informer's handler), and
-//! are cancelled when this object goes away with the controller.
+//! The tasks inherit the graceful-shutdown signal of the task that starts
+//! them (a CRD informer's handler, or a reconcile), and are cancelled when
+//! this object goes away with the controller.
 import KubeClient
 import KubeCore
 import KubeRuntime
@@ -40,7 +43,12 @@ public final class OptionalChildInformers: Sendable {
         var enqueue: (@Sendable ([ObjectKey]) -> Void)?
         /// Every gateway's key.
         var allGateways: (@Sendable () -> [ObjectKey])?
+        /// When API discovery was last asked about each API.
+        var probed: [OptionalAPI: ContinuousClock.Instant] = [:]
     }
+
+    /// The least time between two discovery requests for one API.
+    public static let discoveryInterval: Duration = .seconds(60)
 
     /// - Parameters:
     ///   - informers: where the CRD informers come from.
@@ -107,6 +115,33 @@ public final class OptionalChildInformers: Sendable {
     }
 
     // MARK: Starting and stopping
+
+    /// Asks API discovery (`/apis/<group>/v1`) whether the kind is served, when no informer runs for it and
+    /// the last request is a `discoveryInterval` ago; starts the informer when it is. For APIs served
+    /// without a CustomResourceDefinition; a failed request counts as not served.
+    public func discover(_ api: OptionalAPI) async {
+        let now = ContinuousClock.now
+        let due = state.withLock { s -> Bool in
+            guard s.running[api] == nil else { return false }
+            if let last = s.probed[api], now - last < Self.discoveryInterval { return false }
+            s.probed[api] = now
+            return true
+        }
+        guard due else { return }
+        do {
+            let response = try await client.request(method: .get, path: "/apis/\(api.group)/\(api.version)")
+            guard Self.lists(try JSONValue.parse(response.body), api) else { return }
+        } catch {
+            return
+        }
+        logger.info("API discovery lists an optional API", metadata: ["api": "\(api)"])
+        start(api, Informer(client: client, configuration: configuration(api.resource), logger: logger))
+    }
+
+    /// Whether an `APIResourceList` names the kind's resource.
+    static func lists(_ resources: JSONValue, _ api: OptionalAPI) -> Bool {
+        (resources["resources"]?.arrayValue ?? []).contains { $0["name"]?.stringValue == api.plural }
+    }
 
     /// Starts or stops the kind's informer to match its CRD.
     func crdChanged(_ api: OptionalAPI) {
