@@ -101,7 +101,7 @@ let package = Package(
         .target(
             name: "ClusterSimulators",
             dependencies: [
-                "KubeCore", "LocalAPIServer",
+                "KubeCore", "LocalAPIServer", "PKI",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -261,7 +261,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ClusterSimulatorsTests",
-            dependencies: ["ClusterSimulators", "LocalAPIServer", "KubeCore"]
+            dependencies: ["ClusterSimulators", "LocalAPIServer", "KubeCore", "PKI"]
         ),
         .testTarget(
             name: "LocalClusterTests",

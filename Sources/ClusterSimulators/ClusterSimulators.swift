@@ -1,7 +1,7 @@
 //! ClusterSimulators: the simulated cluster behind the local API server — the
 //! garbage collector, namespace finalization, a scheduler and kubelet for one
-//! node, the Deployment, StatefulSet and Job controllers, a volume binder, and
-//! the Agent Sandbox controller. Each runs in-process as a `Service` and acts
+//! node, the Deployment, StatefulSet and Job controllers, a volume binder, the
+//! Agent Sandbox controller and a small cert-manager. Each runs in-process as a `Service` and acts
 //! only through `InProcessClient`, so its writes get the API's semantics.
 import Foundation
 import KubeCore
@@ -30,6 +30,8 @@ public enum SimulatedController: String, CaseIterable, Sendable {
     case persistentVolumeBinder = "persistentvolume-binder"
     /// The upstream Agent Sandbox controller for `agents.x-k8s.io/v1beta1` `Sandbox`.
     case agentSandbox = "agent-sandbox-controller"
+    /// A small cert-manager (`CertManagerCRD`): selfSigned and CA issuers.
+    case certManager = "cert-manager-controller"
 }
 
 /// How the simulated cluster behaves. Defaults resemble a small real cluster;
@@ -98,6 +100,7 @@ public enum ClusterSimulators {
         add(.job) { JobController(context) }
         add(.persistentVolumeBinder) { PersistentVolumeBinder(context) }
         add(.agentSandbox) { AgentSandboxController(context) }
+        add(.certManager) { CertManagerController(context) }
         return services
     }
 }

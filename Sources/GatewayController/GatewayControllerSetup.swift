@@ -1,7 +1,9 @@
 //! Wires the gateway reconciler into the operator process: the informer on
 //! OpenShellGateways, the child informers (scoped by the managed-by label,
 //! Secrets without their values) indexed by the owner labels, the Agent
-//! Sandbox CRD whose changes re-queue every gateway, and the controller.
+//! Sandbox CRD whose changes re-queue every gateway, the optional children
+//! (cert-manager, Gateway API, OpenShift Route) watched while their CRDs
+//! serve them, and the controller.
 import KubeClient
 import KubeCore
 import KubeRuntime
@@ -37,11 +39,15 @@ public struct GatewayControllerSetup: ControllerSetup {
             }
             children[kind] = informer
         }
+        let optional = OptionalChildInformers(client: context.client, informers: informers, logger: context.logger) { resource in
+            context.informerConfiguration(for: resource, labelSelector: managed)
+        }
         let caches = GatewayCaches(
             gateways: informers.informer(for: context.informerConfiguration(for: OpenShellAPIGroup.gateways)),
             children: children,
             agentSandboxCRD: informers.informer(for: InformerConfiguration(
-                resource: GatewayResources.customResourceDefinitions, fieldSelector: "metadata.name=\(AgentSandboxAPI.crdName)")))
+                resource: GatewayResources.customResourceDefinitions, fieldSelector: "metadata.name=\(AgentSandboxAPI.crdName)")),
+            optional: optional)
 
         // The Kubernetes version (for the renderer's defaults) is read from the server's /version at the first reconcile.
         let reconciler = GatewayReconciler(
@@ -59,6 +65,8 @@ public struct GatewayControllerSetup: ControllerSetup {
         }
         let gateways = caches.gateways.cache
         controller.watches(caches.agentSandboxCRD) { _ in gateways.keys }
+        for informer in optional.crds.values { controller.watches(informer) { _ in gateways.keys } }
+        optional.connect(enqueue: { [weak controller] keys in controller?.enqueue(keys) }, allGateways: { gateways.keys })
         return [controller]
     }
 }

@@ -15,7 +15,13 @@
 //!    Sandbox API is not served, or while a PKI Secret of our names belongs
 //!    to another gateway; what runs is left as it is.
 //! 3. The PKI Secrets the plan asks for are written first; the children are
-//!    applied in the next run, once the Secrets' checksum is final.
+//!    applied in the next run, once the Secrets' checksum is final. In
+//!    cert-manager mode the Issuers and Certificates are applied, and the
+//!    workload waits until the Secrets it mounts have been issued.
+//! 3a. Children of an optional API (cert-manager, Gateway API, OpenShift
+//!    Route) are applied only while it is served and cached; one the spec
+//!    asks for that is not served is Degraded with a Warning naming the API
+//!    and the spec field.
 //! 4. Children are created, or merge-patched on the members we render;
 //!    one edited by hand (its applied-hash still current) is a DriftCorrected
 //!    Event. Children we no longer render are deleted.
@@ -59,6 +65,22 @@ public enum GatewayEventReason {
     public static let secretConflict = "SecretConflict"
     /// A child of the name exists but is not ours (reported by the reconciler when a create conflicts).
     public static let childConflict = "ChildConflict"
+    /// `spec.tls.mode: CertManager` while cert-manager's `Issuer` or `Certificate` is not served.
+    public static let certManagerMissing = "CertManagerMissing"
+    /// cert-manager is served again after `CertManagerMissing`.
+    public static let certManagerAvailable = "CertManagerAvailable"
+    /// `spec.exposure.grpcRoute` while the Gateway API's `GRPCRoute` (or `Gateway`) is not served.
+    public static let gatewayAPIMissing = "GatewayAPIMissing"
+    /// `spec.exposure.openShiftRoute` while `route.openshift.io/v1` `Route` is not served.
+    public static let openShiftRouteAPIMissing = "OpenShiftRouteAPIMissing"
+}
+
+/// TLSReady reasons of cert-manager mode (stable API; documented in docs/gateway.md).
+public enum GatewayTLSReason {
+    /// cert-manager has not issued every Certificate, or not written every Secret, yet.
+    public static let waitingForCertificates = "WaitingForCertificates"
+    /// Every Certificate is Ready and every Secret exists.
+    public static let certificatesIssued = "CertificatesIssued"
 }
 
 /// Everything one decision reads.
@@ -71,18 +93,25 @@ public struct GatewaySnapshot: Sendable {
     public var secrets: ObservedGatewaySecrets
     /// The Agent Sandbox preflight's problem; nil when Sandbox is served.
     public var agentSandboxProblem: String?
+    /// Which optional APIs are served and cached; a missing entry is `.notServed`.
+    public var optionalAPIs: [OptionalAPI: OptionalAPIState]
+    /// cert-manager mode: the Secrets cert-manager writes, as read (with their values), by name; absent when missing.
+    public var issuedSecrets: [String: KubeObject]
     public var cluster: GatewayClusterFacts
     public var now: Date
     /// The pods of the StatefulSet, read only while its rollout is incomplete (`StalledPods.worthChecking`).
     public var workloadPods: [KubeObject]
 
     public init(owner: KubeObject, children: [KubeObject] = [], secrets: ObservedGatewaySecrets = ObservedGatewaySecrets(),
-                agentSandboxProblem: String? = nil, cluster: GatewayClusterFacts = GatewayClusterFacts(), now: Date,
+                agentSandboxProblem: String? = nil, optionalAPIs: [OptionalAPI: OptionalAPIState] = [:],
+                issuedSecrets: [String: KubeObject] = [:], cluster: GatewayClusterFacts = GatewayClusterFacts(), now: Date,
                 workloadPods: [KubeObject] = []) {
         self.owner = owner
         self.children = children
         self.secrets = secrets
         self.agentSandboxProblem = agentSandboxProblem
+        self.optionalAPIs = optionalAPIs
+        self.issuedSecrets = issuedSecrets
         self.cluster = cluster
         self.now = now
         self.workloadPods = workloadPods
@@ -113,6 +142,8 @@ public struct GatewayPlan: Sendable {
 public enum GatewayPlanner {
     /// How often a wait (a rollout, children being deleted, Secrets just written) is re-checked.
     public static let recheck: Duration = .seconds(5)
+    /// How often a gateway needing an API that is not served looks again (API discovery, for APIs without a CRD).
+    public static let apiRecheck: Duration = .seconds(60)
     /// The longest wait before looking again at all (certificate renewal, drift the watches missed).
     public static let resync: Duration = .seconds(3600)
 
@@ -138,6 +169,8 @@ struct GatewayPlanRun {
     var secretConflict: String?
     var tls: (status: String, reason: String, message: String) = ("Unknown", "NotChecked", "the spec was not evaluated")
     var pkiDegraded: PKIDegradation?
+    /// Optional APIs the spec needs that are not served (Degraded), in the order found.
+    var apiProblems: [(reason: String, message: String)] = []
     var rollout: WorkloadRollout?
     var workloadChanged = false
     var stuck = false
@@ -251,11 +284,16 @@ struct GatewayPlanRun {
         }
 
         let checksum = GatewayPKIChecksum.value(server: s.secrets.server, signingKey: s.secrets.signingKey)
-        let input = GatewayRenderInput(
-            gateway: s.owner, spec: spec, images: images, cluster: s.cluster, checksumInputs: [GatewayPKIChecksum.annotation: checksum])
+        var checksumInputs = [GatewayPKIChecksum.annotation: checksum]
+        if settings.mode == .certManager, spec.tls?.certManager?.externalIssuer != nil {
+            let external = GatewaySecretNames.resolve(spec, names: names).externalServer
+            checksumInputs[CertManagerProgress.externalChecksumInput] = CertManagerProgress.fingerprint(s.issuedSecrets[external])
+        }
+        let input = GatewayRenderInput(gateway: s.owner, spec: spec, images: images, cluster: s.cluster, checksumInputs: checksumInputs)
         let rendered = GatewayRenderer.render(input)
         status.endpoint = rendered.endpoint
-        apply(rendered)
+        let optional = planOptionalAPIs(rendered, spec: spec, settings: settings)
+        apply(rendered, optional: optional.objects, holdWorkload: optional.holdWorkload)
         observeWorkload(spec)
         deleteStalledPods()
     }
@@ -296,7 +334,10 @@ struct GatewayPlanRun {
         case .disabled:
             tls = pki.isUntouched ? ("True", "TLSDisabled", "TLS is disabled") : ("False", "Provisioning", "creating the signing key")
         case .certManager:
-            tls = ("Unknown", "CertManagerNotChecked", "cert-manager issues the certificates; the operator does not check them yet")
+            // Refined by `planOptionalAPIs` once the signing key exists.
+            tls = pki.isUntouched
+                ? ("Unknown", GatewayTLSReason.waitingForCertificates, "cert-manager issues the certificates")
+                : ("False", "Provisioning", "creating the signing key")
         case .builtIn:
             tls = pki.isUntouched
                 ? ("True", "CertificatesValid", "the CA, server and client certificates and the signing key are valid")
@@ -304,20 +345,86 @@ struct GatewayPlanRun {
         }
     }
 
-    /// Creates, patches and prunes the children.
-    mutating func apply(_ rendered: RenderedGateway) {
+    /// Which children of optional APIs to apply, and whether the workload waits for issued Secrets;
+    /// sets TLSReady in cert-manager mode and reports the APIs the spec needs that are not served.
+    mutating func planOptionalAPIs(_ rendered: RenderedGateway, spec: OpenShellGatewaySpec, settings: GatewayPKISettings)
+        -> (objects: [KubeObject], holdWorkload: Bool) {
+        func state(_ api: OptionalAPI) -> OptionalAPIState { s.optionalAPIs[api] ?? .notServed }
+        var objects: [KubeObject] = []
+        var hold = false
+        if settings.mode == .certManager {
+            let mounted = CertManagerProgress.mountedSecretNames(spec: spec, gateway: s.owner)
+            let unissued = mounted.filter { !CertManagerProgress.isIssued(s.issuedSecrets[$0]) }
+            // Secrets first, as with the built-in PKI: no pod starts (or rolls) without the certificate it mounts.
+            hold = !unissued.isEmpty
+            let waiting = hold ? "; the workload waits for Secret \(unissued.joined(separator: ", "))" : ""
+            let missing = [OptionalAPI.issuers, .certificates].filter { state($0) == .notServed }
+            let wasMissing = previous[type: GatewayConditionType.tlsReady]?.reason == GatewayEventReason.certManagerMissing
+            if !missing.isEmpty {
+                let message = "spec.tls.mode is CertManager, but \(missing.map(\.description).joined(separator: " and ")) "
+                    + "\(missing.count == 1 ? "is" : "are") not served: install cert-manager (no Issuer or Certificate is applied until then)\(waiting)"
+                tls = ("False", GatewayEventReason.certManagerMissing, message)
+                apiProblems.append((GatewayEventReason.certManagerMissing, message))
+                requeue(after: GatewayPlanner.apiRecheck)
+                if !wasMissing { events.append(PlannedEvent(.warning, GatewayEventReason.certManagerMissing, message)) }
+            } else if [OptionalAPI.issuers, .certificates].contains(where: { state($0) == .syncing }) {
+                tls = ("False", GatewayTLSReason.waitingForCertificates, "waiting for the operator's cache of cert-manager objects\(waiting)")
+                requeue(after: GatewayPlanner.recheck)
+            } else {
+                if wasMissing {
+                    events.append(PlannedEvent(.normal, GatewayEventReason.certManagerAvailable, "cert-manager is served again; applying the Issuers and Certificates"))
+                }
+                objects += rendered.certManager
+                let progress = CertManagerProgress(
+                    desired: rendered.certManager.map(ChildDrift.stamped), live: s.children, secrets: s.issuedSecrets,
+                    secretNames: CertManagerProgress.secretNames(spec: spec, gateway: s.owner))
+                if progress.ready {
+                    tls = ("True", GatewayTLSReason.certificatesIssued, progress.message)
+                } else {
+                    tls = ("False", GatewayTLSReason.waitingForCertificates, progress.message + waiting)
+                    requeue(after: GatewayPlanner.recheck)
+                }
+            }
+        }
+        let degradedMessage = previous[type: GatewayConditionType.degraded]?.message ?? ""
+        for object in rendered.exposure {
+            guard let api = OptionalAPI(kind: object.kind) else { continue }
+            switch state(api) {
+            case .ready:
+                objects.append(object)
+            case .syncing:
+                requeue(after: GatewayPlanner.recheck)
+            case .notServed:
+                let routed = api == .routes
+                let field = routed ? "spec.exposure.openShiftRoute" : (api == .gateways ? "spec.exposure.grpcRoute.gateway" : "spec.exposure.grpcRoute")
+                let install = routed ? "OpenShift's route API" : "the Gateway API CRDs (standard channel)"
+                let reason = routed ? GatewayEventReason.openShiftRouteAPIMissing : GatewayEventReason.gatewayAPIMissing
+                let message = "\(field) asks for a \(api.kind), but \(api) is not served: install \(install); the \(api.kind) is applied once it is"
+                apiProblems.append((reason, message))
+                requeue(after: GatewayPlanner.apiRecheck)
+                if !degradedMessage.contains(message) { events.append(PlannedEvent(.warning, reason, message)) }
+            }
+        }
+        return (objects, hold)
+    }
+
+    /// Creates, patches and prunes the children: the built-in ones, the `optional` ones whose APIs are
+    /// served, and the workload unless it waits (`holdWorkload`; a live one is then left as it is).
+    mutating func apply(_ rendered: RenderedGateway, optional: [KubeObject] = [], holdWorkload: Bool = false) {
         var live: [ChildKey: KubeObject] = [:]
         for child in s.children { live[ChildKey(child)] = child }
         var wanted = Set<ChildKey>()
         let firstInstall = status.runningVersion == nil
-        // cert-manager objects and exposure need CRDs the operator does not watch yet: not applied.
-        let objects = rendered.serviceAccounts + [rendered.configMap] + rendered.rbac + [rendered.service, rendered.workload]
-            + (rendered.networkPolicy.map { [$0] } ?? [])
+        let certManager = optional.filter { OptionalAPI(kind: $0.kind).map { [.issuers, .certificates].contains($0) } ?? false }
+        let exposure = optional.filter { object in !certManager.contains { ChildKey($0) == ChildKey(object) } }
+        let objects = rendered.serviceAccounts + [rendered.configMap] + rendered.rbac + certManager + [rendered.service, rendered.workload]
+            + (rendered.networkPolicy.map { [$0] } ?? []) + exposure
         for object in objects {
             let desired = ChildDrift.stamped(object)
             let key = ChildKey(desired)
             wanted.insert(key)
             let isWorkload = key == ChildKey(rendered.workload)
+            if isWorkload, holdWorkload { continue }
             guard let current = live[key] else {
                 actions.append(.create(desired))
                 if isWorkload { workloadChanged = true }
@@ -497,13 +604,21 @@ struct GatewayPlanRun {
             return (GatewayEventReason.rolledBack,
                     "the rollout of \(record.from) did not complete within its progress deadline and was rolled back to \(record.to), the last known good version (\(state)); change the spec to roll out again")
         }
-        let degraded: (String, String)? = configProblem.map { ($0.reason, $0.message) }
-            ?? downgrade.map { (GatewayEventReason.downgradeRefused, $0) }
-            ?? s.agentSandboxProblem.map { (GatewayEventReason.agentSandboxMissing, $0) }
-            ?? secretConflict.map { (GatewayEventReason.secretConflict, $0) }
-            ?? pkiDegraded.map { ($0.reason, "\($0.message). \($0.recoveryHint)") }
-            ?? rolledBack
-            ?? (stuckNow ? (GatewayEventReason.rolloutStuck, "the rollout has not completed within its progress deadline: \(rollout?.message ?? "")") : nil)
+        let missingAPIs: (String, String)? = apiProblems.first.map { ($0.reason, apiProblems.map(\.message).joined(separator: "; ")) }
+        let stuck: (String, String)? = stuckNow
+            ? (GatewayEventReason.rolloutStuck, "the rollout has not completed within its progress deadline: \(rollout?.message ?? "")") : nil
+        // The first problem in this order is Degraded's reason.
+        let problems: [(String, String)?] = [
+            configProblem.map { ($0.reason, $0.message) },
+            downgrade.map { (GatewayEventReason.downgradeRefused, $0) },
+            s.agentSandboxProblem.map { (GatewayEventReason.agentSandboxMissing, $0) },
+            secretConflict.map { (GatewayEventReason.secretConflict, $0) },
+            pkiDegraded.map { ($0.reason, "\($0.message). \($0.recoveryHint)") },
+            missingAPIs,
+            rolledBack,
+            stuck,
+        ]
+        let degraded = problems.lazy.compactMap { $0 }.first
         if let degraded {
             set(GatewayConditionType.degraded, "True", degraded.0, degraded.1)
         } else {

@@ -1,6 +1,8 @@
 //! GatewayReconciler: the IO half of the gateway reconciler. It gathers a
 //! `GatewaySnapshot` (the children from the caches by owner label, the PKI
-//! Secrets read from the server with their values, the Agent Sandbox CRD),
+//! Secrets read from the server with their values, the Agent Sandbox CRD,
+//! the optional children and their APIs' state, asking API discovery about
+//! an API the spec needs that no CRD serves),
 //! lets `GatewayPlanner` decide, and carries the plan out: finalizer, the
 //! PKI writer's Secrets (the key-encryption key without an ownerReference),
 //! creates and merge patches, deletes with UID preconditions, one status
@@ -20,6 +22,8 @@ public struct GatewayCaches: Sendable {
     public var children: [String: Informer]
     /// The one CustomResourceDefinition `sandboxes.agents.x-k8s.io`.
     public var agentSandboxCRD: Informer
+    /// The cert-manager, Gateway API and OpenShift Route children, cached while their CRDs serve them.
+    public var optional: OptionalChildInformers
 
     /// The index of child caches: `<namespace>/<name>` of the gateway named by the owner labels.
     public static let ownerIndex = "openshell.ai/gateway"
@@ -114,11 +118,11 @@ public struct GatewayReconciler: Reconciler {
 
     /// The children's versions, the CRD's, labels and annotations.
     public func inputHash(for object: KubeObject) -> String {
-        let versions = children(of: object.key).map { "\(ChildKey($0))@\($0.resourceVersion)" }.sorted()
+        let versions = builtInChildren(of: object.key).map { "\(ChildKey($0))@\($0.resourceVersion)" }.sorted()
         let crd = caches.agentSandboxCRD.cache.get(ObjectKey(namespace: "", name: AgentSandboxAPI.crdName))?.resourceVersion ?? ""
         return InputDigest.of([
             .object(object.labels.mapValues(JSONValue.string)), .object(object.annotations.mapValues(JSONValue.string)),
-            .array(versions.map(JSONValue.string)), .string(crd),
+            .array(versions.map(JSONValue.string)), .string(crd), .array(caches.optional.versions(of: object.key).map(JSONValue.string)),
         ])
     }
 
@@ -136,7 +140,12 @@ public struct GatewayReconciler: Reconciler {
         return object
     }
 
+    /// The built-in and the optional children of the gateway `key`.
     func children(of key: ObjectKey) -> [KubeObject] {
+        builtInChildren(of: key) + caches.optional.children(of: key)
+    }
+
+    func builtInChildren(of key: ObjectKey) -> [KubeObject] {
         var found: [KubeObject] = []
         for (kind, informer) in caches.children.sorted(by: { $0.key < $1.key }) {
             for var object in informer.cache.objects(index: .custom(GatewayCaches.ownerIndex), value: GatewayCaches.ownerIndexValue(key)) {
@@ -154,14 +163,25 @@ public struct GatewayReconciler: Reconciler {
         let crd = caches.agentSandboxCRD.cache.get(ObjectKey(namespace: "", name: AgentSandboxAPI.crdName))
         let problem = GatewayPreflight.agentSandboxProblem(servedSandboxVersions: AgentSandboxAPI.servedGroupVersions(of: crd))
         var secrets = ObservedGatewaySecrets()
+        var issued: [String: KubeObject] = [:]
         if !owner.isBeingDeleted, let spec = try? owner.decodeSpec(OpenShellGatewaySpec.self),
            let settings = try? GatewayPKISettings(gatewayName: owner.name, namespace: owner.namespace, spec: spec) {
             secrets = try await observeSecrets(settings)
+            for api in Self.optionalAPIs(spec: spec, mode: settings.mode) where caches.optional.state(of: api) == .notServed {
+                await caches.optional.discover(api)
+            }
+            if settings.mode == .certManager {
+                for name in CertManagerProgress.secretNames(spec: spec, gateway: owner) where name != settings.serverSecretName {
+                    issued[name] = try await readSecret(name, namespace: owner.namespace)
+                }
+                issued[settings.serverSecretName] = secrets.server
+            }
         }
         let found = children(of: owner.key)
         return GatewaySnapshot(
             owner: owner, children: found, secrets: secrets, agentSandboxProblem: problem,
-            cluster: try await clusterVersion.facts(), now: clock.now(), workloadPods: try await workloadPods(owner, found))
+            optionalAPIs: caches.optional.states, issuedSecrets: issued, cluster: try await clusterVersion.facts(), now: clock.now(),
+            workloadPods: try await workloadPods(owner, found))
     }
 
     /// The StatefulSet's pods, read from the server only while its rollout is incomplete (`StalledPods`).
@@ -178,15 +198,31 @@ public struct GatewayReconciler: Reconciler {
         }
     }
 
+    /// The optional APIs `spec` asks for.
+    static func optionalAPIs(spec: OpenShellGatewaySpec, mode: GatewayTLSMode) -> [OptionalAPI] {
+        var apis: [OptionalAPI] = mode == .certManager ? [.issuers, .certificates] : []
+        if let route = spec.exposure?.grpcRoute {
+            apis.append(.grpcRoutes)
+            if route.gateway != nil { apis.append(.gateways) }
+        }
+        if spec.exposure?.openShiftRoute != nil { apis.append(.routes) }
+        return apis
+    }
+
+    /// A Secret with its values, read from the server; nil when it does not exist.
+    func readSecret(_ name: String, namespace: String) async throws -> KubeObject? {
+        do {
+            return try await client.get(GatewayResources.secrets, namespace: namespace, name: name)
+        } catch let error as APIError where error.code == 404 {
+            return nil
+        }
+    }
+
     /// The PKI Secrets, read from the server: the caches hold no Secret values.
     func observeSecrets(_ settings: GatewayPKISettings) async throws -> ObservedGatewaySecrets {
         func read(_ name: String?) async throws -> KubeObject? {
             guard let name else { return nil }
-            do {
-                return try await client.get(GatewayResources.secrets, namespace: settings.namespace, name: name)
-            } catch let error as APIError where error.code == 404 {
-                return nil
-            }
+            return try await readSecret(name, namespace: settings.namespace)
         }
         let tls = settings.managesCertificates
         return ObservedGatewaySecrets(

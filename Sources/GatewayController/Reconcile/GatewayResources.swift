@@ -21,7 +21,7 @@ public enum GatewayResources {
     public static let customResourceDefinitions = GroupVersionResource(
         group: "apiextensions.k8s.io", version: "v1", resource: "customresourcedefinitions")
 
-    /// The kinds the reconciler applies, with their resources (cert-manager and exposure kinds are not applied yet).
+    /// The built-in kinds the reconciler applies, with their resources (the optional kinds are in `OptionalAPI`).
     public static let byKind: [String: GroupVersionResource] = [
         "StatefulSet": statefulSets, "Deployment": deployments, "Service": services, "ConfigMap": configMaps,
         "ServiceAccount": serviceAccounts, "Role": roles, "RoleBinding": roleBindings, "ClusterRole": clusterRoles,
@@ -30,7 +30,9 @@ public enum GatewayResources {
         "Pod": pods,
     ]
 
-    public static func of(_ object: KubeObject) -> GroupVersionResource? { byKind[object.kind] }
+    public static func of(_ object: KubeObject) -> GroupVersionResource? {
+        byKind[object.kind] ?? OptionalAPI(kind: object.kind)?.resource
+    }
 
     /// Members that cannot change once created: kept as they are live.
     static func immutablePaths(kind: String) -> Set<String> {
