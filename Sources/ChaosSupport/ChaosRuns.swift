@@ -14,6 +14,8 @@ public struct ChaosReport: Sendable {
     public var lines: [String] = []
     /// Broken invariants after the run converged (or timed out converging).
     public var violations: [Violation] = []
+    /// The planned steps of the objects the violations name.
+    public var details: [String] = []
     /// Other reasons the run failed (a run that never converged under faults, an unclean exit).
     public var failures: [String] = []
     /// Where the operator logs and queue database were kept (failed runs only).
@@ -100,6 +102,7 @@ public enum ChaosRuns {
                 row("converged after the last change", converged.map { "\(seconds($0)) s" } ?? "no (timed out)"),
                 row("violations", "\(violations.count)"),
             ]
+            report.details = steps(for: violations, in: plan)
             if !report.passed { report.keptDirectory = cluster.directory.path }
             return report
         }
@@ -190,6 +193,7 @@ public enum ChaosRuns {
             ]
         }
         report.lines.append(row("violations", "\(report.violations.count)"))
+        report.details = steps(for: report.violations, in: plan)
         return report
     }
 
@@ -281,6 +285,20 @@ public enum ChaosRuns {
     }
 
     // MARK: Formatting
+
+    /// The planned steps of every OpenShellSandbox a violation names, to reproduce it with the seed.
+    static func steps(for violations: [Violation], in plan: WorkloadPlan) -> [String] {
+        let keys = Set(violations.compactMap { violation -> ObjectKey? in
+            let subject = violation.subject.replacingOccurrences(of: "baseline: ", with: "")
+            guard subject.hasPrefix("OpenShellSandbox ") else { return nil }
+            return ObjectKey(String(subject.dropFirst("OpenShellSandbox ".count)))
+        })
+        return keys.sorted().map { key in
+            let steps = plan.operations.filter { $0.key == key }.map { String(format: "%.2f s ", $0.offset) + $0.operation.description }
+            return "steps of \(key): " + steps.joined(separator: "; ")
+        }
+    }
+
 
     static func describe(_ plan: WorkloadPlan) -> String {
         let states = Dictionary(grouping: plan.expectations.values) { state -> String in

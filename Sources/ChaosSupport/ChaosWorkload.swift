@@ -72,7 +72,8 @@ public enum ExpectedState: Sendable, Hashable, CustomStringConvertible {
     case ready(image: String?)
     /// Phase Suspended, one owned Sandbox in `operatingMode: Suspended`.
     case suspended
-    /// Phase Expired; the Sandbox kept (`onExpiry: Stop`) or gone (`Delete`).
+    /// Phase Expired; the Sandbox kept (`onExpiry: Stop`; none if the lifetime
+    /// ended before the operator made one) or gone (`Delete`).
     case expired(keepsSandbox: Bool)
     /// A foreign Sandbox holds the name: phase Pending, `Conflict=True`, no owned Sandbox.
     case conflict

@@ -195,10 +195,11 @@ public struct InvariantChecker: Sendable {
             guard let condition = owner.conditions[type: type] else { return false }
             return condition.isTrue && condition.observedGeneration == owner.generation
         }
-        let needsSandbox: Bool
+        // How many owned Sandboxes the state allows.
+        let allowed: ClosedRange<Int>
         switch expected {
         case .ready(let image):
-            needsSandbox = true
+            allowed = 1...1
             if phase != "Ready" || !currentCondition("Ready") || !currentCondition("UpToDate") {
                 notConverged("phase \(phase), Ready \(conditionText(owner, "Ready")), UpToDate \(conditionText(owner, "UpToDate")), generation \(owner.generation)")
             } else if let sandbox = owned.first {
@@ -211,26 +212,28 @@ public struct InvariantChecker: Sendable {
                 }
             }
         case .suspended:
-            needsSandbox = true
+            allowed = 1...1
             if phase != "Suspended" || !currentCondition("Suspended") {
                 notConverged("phase \(phase), Suspended \(conditionText(owner, "Suspended"))")
             } else if let sandbox = owned.first, sandbox.spec?["operatingMode"]?.stringValue != "Suspended" {
                 notConverged("its Sandbox has operatingMode \(sandbox.spec?["operatingMode"]?.stringValue ?? "unset")")
             }
         case .expired(let keeps):
-            needsSandbox = keeps
+            // Kept with `onExpiry: Stop` — unless the lifetime ended before the
+            // operator made it, when nothing is created at all.
+            allowed = keeps ? 0...1 : 0...0
             if phase != "Expired" { notConverged("phase \(phase)") }
         case .conflict:
-            needsSandbox = false
+            allowed = 0...0
             if phase != "Pending" || owner.conditions[type: "Conflict"]?.isTrue != true {
                 notConverged("phase \(phase), Conflict \(conditionText(owner, "Conflict"))")
             }
         case .absent:
-            needsSandbox = false
+            allowed = 0...0
         }
-        if needsSandbox && owned.isEmpty {
+        if owned.count < allowed.lowerBound {
             found.append(Violation(.missingSandbox, subject, "expected \(expected), but no Sandbox is controlled by uid \(owner.uid)"))
-        } else if owned.count > (needsSandbox ? 1 : 0) {
+        } else if owned.count > allowed.upperBound {
             found.append(Violation(.extraSandbox, subject, "\(owned.count) Sandboxes controlled by it: \(owned.map(\.name).sorted())"))
         }
         return found

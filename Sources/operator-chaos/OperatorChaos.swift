@@ -122,6 +122,7 @@ func finish(_ report: ChaosReport) throws {
     print("")
     for line in report.lines { print(line) }
     for violation in report.violations { print("VIOLATION \(violation)") }
+    for line in report.details { print(line) }
     for failure in report.failures { print("FAILURE \(failure)") }
     if let directory = report.keptDirectory { print("operator logs and queue database kept in \(directory)") }
     print(report.passed ? "PASSED" : "FAILED")

@@ -22,7 +22,7 @@ struct ChaosRunTests {
     func crashStorm() async throws {
         let report = try await ChaosRuns.crash(Self.settings(seed: 11, duration: 15), kills: 5)
         #expect(report.counts["kills"] == 5)
-        #expect(report.violations.isEmpty, "\(report.violations.map(\.description).joined(separator: "\n")); kept: \(report.keptDirectory ?? "-")")
+        #expect(report.violations.isEmpty, "\((report.violations.map(\.description) + report.details).joined(separator: "\n"))\nkept: \(report.keptDirectory ?? "-")")
         #expect(report.failures.isEmpty, "\(report.failures)")
     }
 
@@ -34,7 +34,7 @@ struct ChaosRunTests {
         #expect((report.counts["answered500"] ?? 0) > 0)
         #expect((report.counts["answered429"] ?? 0) > 0)
         #expect((report.counts["compactions"] ?? 0) >= 2)
-        #expect(report.violations.isEmpty, "\(report.violations.map(\.description).joined(separator: "\n")); kept: \(report.keptDirectory ?? "-")")
+        #expect(report.violations.isEmpty, "\((report.violations.map(\.description) + report.details).joined(separator: "\n"))\nkept: \(report.keptDirectory ?? "-")")
         #expect(report.failures.isEmpty, "\(report.failures)")
     }
 }

@@ -97,6 +97,13 @@ struct InvariantCheckerTests {
         #expect(Build.checker.violations(Build.consistent()) == [])
     }
 
+    @Test("an expired sandbox kept with onExpiry Stop may have no Sandbox when it expired before one was made")
+    func expiredBeforeCreationHasNoSandbox() {
+        var snapshot = Build.consistent()
+        snapshot.sandboxes.removeAll { $0.name == "kept" }
+        #expect(Build.checker.violations(snapshot) == [])
+    }
+
     /// One broken invariant each, and the kind of violation it must produce.
     static let breakages: [(String, Violation.Kind, @Sendable (inout ClusterSnapshot) -> Void)] = [
         ("not Ready yet", .notConverged, { $0.replaceOwner("ready", Build.owner("ready", uid: "u-ready", phase: "Provisioning")) }),
@@ -112,6 +119,7 @@ struct InvariantCheckerTests {
         ("a live one without its Sandbox", .missingSandbox, { $0.sandboxes.removeAll { $0.name == "ready" } }),
         ("two Sandboxes for one owner", .extraSandbox, { $0.sandboxes.append(Build.sandbox("ready-2", ownerName: "ready", ownerUID: "u-ready")) }),
         ("an expired-and-deleted one keeps its Sandbox", .extraSandbox, { $0.sandboxes.append(Build.sandbox("gone", ownerUID: "u-gone")) }),
+        ("an expired-and-kept one with two Sandboxes", .extraSandbox, { $0.sandboxes.append(Build.sandbox("kept-2", ownerName: "kept", ownerUID: "u-kept")) }),
         ("a Sandbox whose owner UID is not live", .orphanSandbox, { $0.sandboxes.append(Build.sandbox("deleted", ownerUID: "u-old")) }),
         ("a Sandbox with no controller", .orphanSandbox, { $0.sandboxes.append(Build.sandbox("stray", ownerUID: nil)) }),
         ("a Sandbox controlled by an owner of another name", .orphanSandbox, {
