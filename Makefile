@@ -51,5 +51,21 @@ bench: deps
 docs: build
 	$(SWIFT) run $(SWIFT_BUILD_FLAGS) openshell-operator crds --reference > docs/crd-reference.md
 
+# Chaos runs (docs/chaos.md): the operator binary SIGKILLed 100 times while
+# 1,000 sandboxes change, and the same workload under API faults; both end
+# with the invariant checker and fail on any violation. CHAOS_ARGS adds flags
+# (e.g. CHAOS_ARGS="--count 200 --seed 7"; see operator-chaos crash --help).
+.PHONY: chaos-crash chaos-api
+
+chaos-crash: deps
+	$(SWIFT) build -c release --product openshell-operator $(SWIFT_BUILD_FLAGS)
+	$(SWIFT) build -c release --product operator-chaos $(SWIFT_BUILD_FLAGS)
+	.build/release/operator-chaos crash $(CHAOS_ARGS)
+
+chaos-api: deps
+	$(SWIFT) build -c release --product openshell-operator $(SWIFT_BUILD_FLAGS)
+	$(SWIFT) build -c release --product operator-chaos $(SWIFT_BUILD_FLAGS)
+	.build/release/operator-chaos api $(CHAOS_ARGS)
+
 clean:
 	rm -rf .build $(STATE_DIR)

@@ -27,6 +27,7 @@ let package = Package(
         .executable(name: "openshell-operator", targets: ["openshell-operator"]),
         .executable(name: "kubectl-openshell", targets: ["kubectl-openshell"]),
         .executable(name: "operator-bench", targets: ["operator-bench"]),
+        .executable(name: "operator-chaos", targets: ["operator-chaos"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -235,6 +236,19 @@ let package = Package(
             ]
         ),
 
+        // The chaos harness: workload, invariant checker and the two runs, shared by operator-chaos and ChaosTests.
+        .target(
+            name: "ChaosSupport",
+            dependencies: [
+                "BenchSupport", "LocalAPIServer", "ClusterSimulators", "KubeClient", "KubeCore", "OpenShellAPI", "SandboxController",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "operator-chaos",
+            dependencies: ["ChaosSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+
         // MARK: Tests
         .target(
             name: "TestSupport",
@@ -329,6 +343,10 @@ let package = Package(
                 "LocalAPIServer", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        .testTarget(
+            name: "ChaosTests",
+            dependencies: ["ChaosSupport", "KubeCore", "LocalAPIServer"]
         ),
         .testTarget(
             name: "OperatorTests",
