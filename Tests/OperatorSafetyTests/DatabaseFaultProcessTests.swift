@@ -147,6 +147,7 @@ struct DatabaseFaultProcessTests {
             try await eventually(timeout: .seconds(30)) { await cluster.isReady("before") }
             try await first.waitUntilIdle(quiet: .seconds(1))
 
+            let beforeUIDs = await uids(cluster, "before")
             try kind.inject(database: database, directory: directory)
             try await cluster.createSandbox("during")
             try await showingLog(of: first) { try await eventually(timeout: .seconds(30)) { await cluster.isReady("during") } }
@@ -155,6 +156,7 @@ struct DatabaseFaultProcessTests {
             }
             let runningLines = faultLines(first.log, database: database, reason: kind.runningReason)
             #expect(runningLines.count == 1, "one error line for the fault while running: \(runningLines)")
+            let duringUIDs = await uids(cluster, "during")
             #expect(await first.stop() == 0, "\(first.log.suffix(3000))")
 
             // Run 2: the fault is there (again) when the operator starts.
@@ -178,12 +180,20 @@ struct DatabaseFaultProcessTests {
             for name in ["before", "during", "after"] {
                 #expect(await cluster.isReady(name), "\(name) is Ready")
             }
+            #expect(await uids(cluster, "before") == beforeUIDs, "before: the same OpenShellSandbox and Sandbox")
+            #expect(await uids(cluster, "during") == duringUIDs, "during: the same OpenShellSandbox and Sandbox")
+            #expect(!beforeUIDs.contains("") && !duringUIDs.contains(""))
             for (name, count) in try await cluster.createdEvents() {
                 #expect(count == 1, "\(name) has \(count) Created Events")
             }
             #expect(await second.stop() == 0, "\(second.log.suffix(3000))")
         }
     }
+}
+
+/// The UIDs of the OpenShellSandbox `name` and of its Agent Sandbox ("" when absent).
+private func uids(_ cluster: OperatorCluster, _ name: String) async -> [String] {
+    [await cluster.sandbox(name)?.uid ?? "", await cluster.agentSandbox(name)?.uid ?? ""]
 }
 
 /// Runs `body`; when it throws, records the end of `run`'s log.
