@@ -349,6 +349,14 @@ let package = Package(
             dependencies: ["ChaosSupport", "KubeCore", "LocalAPIServer"]
         ),
         .testTarget(
+            name: "OperatorSafetyTests",
+            dependencies: [
+                "OpenShellAPI", "SandboxController", "ClusterSimulators", "KubeClient", "KubeCore",
+                "LocalAPIServer", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
             name: "OperatorTests",
             dependencies: [
                 "Operator", "OpenShellAPI", "ClusterSimulators", "KubeRuntime", "KubeClient", "KubeCore", "WorkQueue", "LocalAPIServer", "LocalCluster", "TestSupport",

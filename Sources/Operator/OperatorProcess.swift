@@ -84,6 +84,8 @@ public final class OperatorProcess: Sendable {
         let queue = try PersistentWorkQueue.open(
             path: configuration.databasePath, clock: clock, logger: logger.with(label: "workqueue"),
             metrics: metricsFactory)
+        // A clean close checkpoints the WAL into the file and removes it.
+        defer { queue.close() }
         let identity = configuration.leaderElection?.identity ?? LeaderElectionConfiguration.defaultIdentity()
         let events = EventRecorder(
             client: client, reportingController: "openshell.ai/openshell-operator", reportingInstance: identity,
@@ -95,6 +97,17 @@ public final class OperatorProcess: Sendable {
             queue: queue, events: events, scrubber: scrubber, clock: clock, logger: logger,
             metricsFactory: metricsFactory, readiness: readyz)
         let controllers = try setups.flatMap { try $0.makeControllers(in: context) }
+        // A database fault that left the queue empty lost the pending work (retries,
+        // requeue-after deadlines): every object the caches hold gets one more look.
+        queue.onStateLost { [logger] in
+            for controller in controllers {
+                let keys = controller.primary.cache.list().map(\.key)
+                logger.info(
+                    "queueing every cached object again after the work queue database was replaced",
+                    metadata: ["controller": "\(controller.configuration.name)", "keys": "\(keys.count)"])
+                controller.enqueue(keys)
+            }
+        }
 
         let healthz = HealthChecks(endpoint: "healthz")
         healthz.add("ping") {}

@@ -1,6 +1,8 @@
 //! DatabaseFile: the file-system side of the queue's SQLite file — creating it
 //! 0600 before SQLite opens it, keeping it and its -wal/-shm files private,
-//! and moving an unreadable file aside (`<path>.corrupt-<unix time>`).
+//! moving an unreadable file aside (`<path>.corrupt-<unix time>`), and the
+//! look at an open file that notices it was deleted, replaced, truncated,
+//! overwritten or made unwritable.
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -81,13 +83,59 @@ enum DatabaseFile {
         return target
     }
 
-    private static func fileError(_ path: String, _ action: String) -> WorkQueueError {
-        .fileSystem(path: path, message: "\(action) the file: \(String(cString: strerror(errno)))")
+    /// Removes the -wal/-shm files of a database that is gone (they belong to
+    /// it, and would be replayed into a new file at the same path).
+    static func removeCompanions(of path: String) throws {
+        for companion in companions(of: path) where unlink(companion) != 0 && errno != ENOENT {
+            throw fileError(companion, "cannot remove")
+        }
     }
+
+    /// Which file `path` names now; nil when nothing is there.
+    static func identity(of path: String) -> FileIdentity? {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return nil }
+        return FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+    }
+
+    /// What is at `path` now: identity, size, the first 100 bytes, access, free space.
+    static func observe(_ path: String) -> FileObservation {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return FileObservation(identity: nil) }
+        var header = [UInt8](repeating: 0, count: 100)
+        var count = 0
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        if descriptor >= 0 {
+            count = max(0, header.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, 100, 0) })
+            close(descriptor)
+        }
+        var space = statvfs()
+        // Root may also use the blocks reserved for it.
+        let freeBytes = statvfs(path, &space) == 0
+            ? Int64(geteuid() == 0 ? space.f_bfree : space.f_bavail) * Int64(space.f_frsize) : nil
+        return FileObservation(
+            identity: FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino)), size: Int64(info.st_size),
+            header: Array(header.prefix(count)), isReadableAndWritable: isReadableAndWritable(path), freeBytes: freeBytes)
+    }
+
+    private static func fileError(_ path: String, _ action: String) -> FileSystemError {
+        let code = errno
+        return FileSystemError(path: path, message: "\(action) the file: \(String(cString: strerror(code)))", errno: code)
+    }
+}
+
+/// A file-system call on the database path failed.
+struct FileSystemError: Error, CustomStringConvertible {
+    var path: String
+    var message: String
+    var errno: Int32
+    var description: String { "\(path): \(message)" }
 }
 
 /// The path holds something SQLite cannot use as a database file.
 struct NotADatabaseFile: Error, CustomStringConvertible {
     var reason: String
+    /// What is wrong: `corrupt` (not a regular file) or `unwritable` (no access).
+    var fault: DatabaseFault = .corrupt
     var description: String { reason }
 }

@@ -21,6 +21,11 @@ import Synchronization
 ///   success resets the backoff and writes the observed state in the same transaction.
 /// - Opening the file starts a new epoch and releases claims held by the previous
 ///   process; an unreadable file is moved aside and rebuilt empty.
+/// - Faults of the file never stop the queue (see `DatabaseFault`): a file that
+///   is deleted, replaced, truncated, overwritten, made unwritable or fills the
+///   disk — at open or while running — is rebuilt, recreated, or replaced by an
+///   in-memory database until the process restarts; each fault is one error log
+///   line and one `openshell_operator_queue_database_recoveries_total{reason}`.
 ///
 /// All calls are synchronous and short (one SQLite transaction each) and safe
 /// from any thread. Only one process may use a file at a time.
@@ -34,30 +39,59 @@ public final class PersistentWorkQueue: Sendable {
     private let clock: any WallClock
     private let logger: Logger
     private let metrics: WorkQueueMetrics
-    private let epoch: Int64
     private let state: Mutex<State>
+    private let stateLostHandlers = Mutex<[@Sendable () -> Void]>([])
 
     private struct State {
         var connection: SQLiteConnection?
+        var storage: WorkQueueStorage
+        /// The epoch claims are made in (a rebuilt database starts a new one).
+        var epoch: Int64
+        /// The file the connection has open (nil in memory).
+        var identity: FileIdentity?
+        /// Claims this process holds, to carry into a rebuilt database.
+        var held: [HeldKey: ClaimedItem] = [:]
         /// Per controller: when the depth gauges were last sampled (unix ms).
         var sampledAt: [String: Int64] = [:]
+        /// When the file was last looked at (unix ms).
+        var checkedAt: Int64 = 0
+    }
+
+    private struct HeldKey: Hashable {
+        var controller: String
+        var key: String
     }
 
     /// How often (at most) `claim`/`finish` refresh the sampled gauges.
     private static let sampleIntervalMilliseconds: Int64 = 1000
+    /// How often (at most) an operation first checks the file is still the one opened, whole and writable.
+    private static let fileCheckIntervalMilliseconds: Int64 = 1000
 
     private init(
         path: String, configuration: WorkQueueConfiguration, report: WorkQueueOpenReport, connection: sending SQLiteConnection,
-        clock: any WallClock, logger: Logger, metrics: WorkQueueMetrics
+        identity: FileIdentity?, clock: any WallClock, logger: Logger, metrics: WorkQueueMetrics
     ) {
         self.path = path
         self.configuration = configuration
         self.openReport = report
-        self.epoch = report.epoch
         self.clock = clock
         self.logger = logger
         self.metrics = metrics
-        self.state = Mutex(State(connection: connection))
+        self.state = Mutex(State(
+            connection: connection, storage: report.storage, epoch: report.epoch, identity: identity,
+            checkedAt: clock.now().unixMilliseconds))
+        metrics.inMemory.record(report.storage == .memory ? 1 : 0)
+    }
+
+    /// Where the queue keeps its state now: the file, or memory after a fault.
+    public var storage: WorkQueueStorage { state.withLock { $0.storage } }
+
+    /// Calls `handler` (outside the queue's lock, on the thread of the failing
+    /// operation) whenever a fault left the queue with a new, empty database:
+    /// the keys that were pending are unknown, so the caller queues every key
+    /// it knows again. Not called when the state was carried over.
+    public func onStateLost(_ handler: @escaping @Sendable () -> Void) {
+        stateLostHandlers.withLock { $0.append(handler) }
     }
 
     // MARK: Opening
@@ -68,11 +102,13 @@ public final class PersistentWorkQueue: Sendable {
     /// -wal/-shm with wider permissions is tightened); WAL, `synchronous=NORMAL` and
     /// `busy_timeout` are set; migrations are applied; the epoch is bumped and claims
     /// of a previous process are released. A file that cannot be used (not a database,
-    /// corrupt, truncated, unreadable, from a newer schema) is moved to
-    /// `<path>.corrupt-<unix time>` and rebuilt empty: logged at `.error`, counted in
-    /// `openshell_operator_queue_database_recoveries_total`, described in `openReport`.
-    /// Throws `WorkQueueError` when even the rebuilt file cannot be opened, or for
-    /// errors a rebuild cannot fix (database locked by another process, disk full).
+    /// corrupt, truncated, unreadable or unwritable, from a newer schema) is moved to
+    /// `<path>.corrupt-<unix time>` and rebuilt empty. When that fails too (a read-only
+    /// or immutable file), or cannot help (disk full, another process holds the lock),
+    /// the queue runs in memory until the process restarts and the file is left alone.
+    /// Either is logged at `.error`, counted in
+    /// `openshell_operator_queue_database_recoveries_total{reason}`, described in `openReport`.
+    /// Throws `WorkQueueError` only for errors no new database can fix (out of memory).
     public static func open(
         path: String,
         configuration: WorkQueueConfiguration = WorkQueueConfiguration(),
@@ -81,51 +117,78 @@ public final class PersistentWorkQueue: Sendable {
         metrics factory: any MetricsFactory = MetricsSystem.factory
     ) throws -> PersistentWorkQueue {
         let metrics = WorkQueueMetrics(factory: factory)
+        let created = DatabaseFile.identity(of: path) == nil
         let opened: OpenedDatabase
         var recovery: WorkQueueOpenReport.Recovery?
         do {
-            opened = try OpenedDatabase(path: path, configuration: configuration, now: clock.now())
-        } catch where isRecoverable(error) {
-            let reason = describe(error)
-            let movedTo = try DatabaseFile.moveAside(path, now: clock.now())
-            logger.error(
-                "work queue database is unusable; moved it aside and rebuilt it empty (pending work is re-derived from the API server)",
-                metadata: ["path": "\(path)", "moved_to": "\(movedTo)", "error": "\(reason)"])
-            metrics.databaseRecoveries.increment()
-            recovery = .init(movedTo: movedTo, reason: reason)
-            do {
-                opened = try OpenedDatabase(path: path, configuration: configuration, now: clock.now())
-            } catch {
-                throw asWorkQueueError(error, operation: "open rebuilt database")
-            }
+            opened = try OpenedDatabase.file(path: path, configuration: configuration, now: clock.now())
         } catch {
-            throw asWorkQueueError(error, operation: "open")
+            guard let fault = classify(error) else { throw asWorkQueueError(error, operation: "open") }
+            let reason = describe(error)
+            var movedTo: String?
+            var rebuilt: OpenedDatabase?
+            var rebuildError: String?
+            if fault.recovery(atOpen: true) != .memory {
+                do {
+                    movedTo = try DatabaseFile.moveAside(path, now: clock.now())
+                    rebuilt = try OpenedDatabase.file(path: path, configuration: configuration, now: clock.now())
+                } catch {
+                    rebuildError = describe(error)
+                }
+            }
+            if let rebuilt, let movedTo {
+                opened = rebuilt
+                logger.error(
+                    "work queue database is unusable; moved it aside and rebuilt it empty (pending work is re-derived from the API server)",
+                    metadata: ["path": "\(path)", "moved_to": "\(movedTo)", "reason": "\(fault.rawValue)", "error": "\(reason)"])
+                recovery = .init(movedTo: movedTo, reason: reason, fault: fault, storage: .file)
+            } else {
+                do {
+                    opened = try OpenedDatabase.memory(configuration: configuration, now: clock.now())
+                } catch {
+                    throw asWorkQueueError(error, operation: "open in-memory database")
+                }
+                var metadata: Logger.Metadata = ["path": "\(path)", "reason": "\(fault.rawValue)", "error": "\(reason)"]
+                if let rebuildError { metadata["rebuild_error"] = "\(rebuildError)" }
+                if let movedTo { metadata["moved_to"] = "\(movedTo)" }
+                logger.error(
+                    "work queue database cannot be used; running with the queue in memory until the operator restarts (pending work is re-derived from the API server; the file is left as it is)",
+                    metadata: metadata)
+                recovery = .init(movedTo: movedTo, reason: reason, fault: fault, storage: .memory)
+            }
+            metrics.recovered(fault)
         }
         let report = WorkQueueOpenReport(
             epoch: opened.epoch, appliedMigrations: opened.appliedMigrations, schemaVersion: opened.schemaVersion,
-            releasedClaims: opened.releasedClaims, recovery: recovery)
-        logger.info(
-            "opened work queue database",
-            metadata: [
-                "path": "\(path)", "epoch": "\(report.epoch)", "schema_version": "\(report.schemaVersion)",
-                "applied_migrations": "\(report.appliedMigrations)", "released_claims": "\(report.releasedClaims)",
-            ])
+            releasedClaims: opened.releasedClaims, recovery: recovery, storage: opened.storage)
+        if opened.storage == .file {
+            logger.info(
+                created ? "created the work queue database (first start, or the file was deleted: every object is reconciled once)"
+                    : "opened work queue database",
+                metadata: [
+                    "path": "\(path)", "epoch": "\(report.epoch)", "schema_version": "\(report.schemaVersion)",
+                    "applied_migrations": "\(report.appliedMigrations)", "released_claims": "\(report.releasedClaims)",
+                ])
+        }
         return PersistentWorkQueue(
             path: path, configuration: configuration, report: report, connection: opened.connection,
-            clock: clock, logger: logger, metrics: metrics)
+            identity: opened.storage == .file ? DatabaseFile.identity(of: path) : nil, clock: clock, logger: logger, metrics: metrics)
     }
 
-    /// Whether moving the file aside and starting empty can fix `error`. Not for
-    /// contention (another process holds the lock), memory or a full disk.
-    private static func isRecoverable(_ error: any Error) -> Bool {
+    /// The database fault `error` means; nil for errors a new database cannot
+    /// fix (out of memory, an interrupted call, a bad key).
+    static func classify(_ error: any Error) -> DatabaseFault? {
         switch error {
         case let error as SQLiteError:
-            let transient: Set<Int32> = [SQLITE_BUSY, SQLITE_LOCKED, SQLITE_NOMEM, SQLITE_FULL, SQLITE_INTERRUPT]
-            return !transient.contains(error.primaryCode)
-        case is NotADatabaseFile, is SchemaTooNewError, is CorruptDatabase:
-            return true
+            return DatabaseFault.classify(code: error.code, systemErrno: error.systemErrno)
+        case let error as NotADatabaseFile:
+            return error.fault
+        case is SchemaTooNewError, is CorruptDatabase:
+            return .corrupt
+        case let error as FileSystemError:
+            return DatabaseFault.fromErrno(error.errno) ?? .io
         default:
-            return false
+            return nil
         }
     }
 
@@ -139,6 +202,8 @@ public final class PersistentWorkQueue: Sendable {
             return error
         case let error as SQLiteError:
             return .database(operation: operation, code: error.code, message: error.message)
+        case let error as FileSystemError:
+            return .fileSystem(path: error.path, message: error.message)
         default:
             return .database(operation: operation, code: -1, message: describe(error))
         }
@@ -207,8 +272,8 @@ public final class PersistentWorkQueue: Sendable {
     public func claim(controller: String, limit: Int) throws -> [ClaimedItem] {
         guard limit > 0 else { return [] }
         let now = clock.now().unixMilliseconds
-        let epoch = self.epoch
         let claimed = try withDatabase("claim") { db, state in
+            let epoch = state.epoch
             let rows = try db.transaction {
                 try db.query(
                     """
@@ -225,6 +290,12 @@ public final class PersistentWorkQueue: Sendable {
                     (key: row.text(0) ?? "", priority: row.int(1), failures: row.int(2),
                      addedAt: row.int64(3), notBefore: row.int64(4), lastError: row.text(5), rowid: row.int64(6))
                 }
+            }
+            for row in rows {
+                guard let key = ObjectKey(row.key) else { continue }
+                state.held[HeldKey(controller: controller, key: row.key)] = ClaimedItem(
+                    controller: controller, key: key, priority: row.priority, attempt: row.failures + 1,
+                    addedAt: Date(unixMilliseconds: row.addedAt), claimedAt: Date(unixMilliseconds: now), lastError: row.lastError)
             }
             try sampleIfStale(db, &state, controller: controller, now: now)
             return rows
@@ -275,11 +346,11 @@ public final class PersistentWorkQueue: Sendable {
     /// file) is left alone and logged.
     public func finish(_ item: ClaimedItem, _ outcome: WorkOutcome) throws {
         let now = clock.now().unixMilliseconds
-        let epoch = self.epoch
         let controller = item.controller
         let key = item.key.description
         let configuration = self.configuration
-        let held = try withDatabase("finish") { db, state in
+        let (held, epoch) = try withDatabase("finish") { db, state in
+            let epoch = state.epoch
             let held = try db.transaction { () throws -> Bool in
                 let claimedRow = try db.queryFirst(
                     """
@@ -344,8 +415,9 @@ public final class PersistentWorkQueue: Sendable {
                 }
                 return true
             }
+            if held { state.held[HeldKey(controller: controller, key: key)] = nil }
             try sampleIfStale(db, &state, controller: controller, now: now)
-            return held
+            return (held, epoch)
         }
         guard held else {
             logger.warning(
@@ -452,20 +524,153 @@ public final class PersistentWorkQueue: Sendable {
     // MARK: Internals
 
     /// Runs `body` with the connection under the lock; SQLite errors become `WorkQueueError.database`.
-    private func withDatabase<T: Sendable>(_ operation: String, _ body: (SQLiteConnection, inout State) throws -> T) throws -> T {
-        try state.withLock { state throws -> T in
+    ///
+    /// With `recovering` (all but the test hook): at most once a second the file
+    /// is first looked at (`DatabaseFileCheck`), and a fault found there, or an
+    /// error of `body` that is a fault of the file, switches the queue to a new
+    /// database (`failOver`) and runs `body` once more on it.
+    private func withDatabase<T: Sendable>(
+        _ operation: String, recovering: Bool = true, _ body: (SQLiteConnection, inout State) throws -> T
+    ) throws -> T {
+        var lost = false
+        defer { if lost { notifyStateLost() } }
+        return try state.withLock { state throws -> T in
+            guard state.connection != nil else { throw WorkQueueError.closed }
+            let now = clock.now().unixMilliseconds
+            if recovering, let identity = state.identity,
+               now - state.checkedAt >= Self.fileCheckIntervalMilliseconds || now < state.checkedAt {
+                state.checkedAt = now
+                if let found = DatabaseFileCheck.fault(of: DatabaseFile.observe(path), expected: identity) {
+                    lost = failOver(&state, fault: found.fault, detail: found.detail) || lost
+                }
+            }
             guard let db = state.connection else { throw WorkQueueError.closed }
             do {
                 return try body(db, &state)
             } catch {
-                throw Self.asWorkQueueError(error, operation: operation)
+                guard recovering, let fault = Self.classify(error) else { throw Self.asWorkQueueError(error, operation: operation) }
+                lost = failOver(&state, fault: fault, detail: "\(operation) failed: \(Self.describe(error))") || lost
+                guard let db = state.connection else { throw WorkQueueError.closed }
+                do {
+                    return try body(db, &state)
+                } catch {
+                    throw Self.asWorkQueueError(error, operation: operation)
+                }
             }
         }
     }
 
+    /// Moves the queue off a faulty database: a new file at the path (moving a
+    /// corrupt or foreign one aside first) or, when that is not the recovery or
+    /// fails, an in-memory database. The old connection's content is copied over
+    /// unless the file is corrupt; otherwise the new database starts empty, with
+    /// this process's claims carried in. Logs one error line and counts the fault.
+    /// Returns whether the pending work was lost (the caller notifies `onStateLost`).
+    private func failOver(_ state: inout State, fault: DatabaseFault, detail: String) -> Bool {
+        guard let old = state.connection else { return false }
+        let now = clock.now()
+        var problems: [String] = []
+        var movedTo: String?
+        var target: SQLiteConnection?
+        var storage = WorkQueueStorage.memory
+        if state.storage == .file, fault.recovery(atOpen: false) != .memory {
+            // The old connection must not delete the -wal/-shm names when it
+            // closes: they are about to belong to the new file.
+            old.keepWALOnClose()
+            do {
+                if DatabaseFile.identity(of: path) != nil {
+                    movedTo = try DatabaseFile.moveAside(path, now: now)
+                } else {
+                    try DatabaseFile.removeCompanions(of: path)
+                }
+                target = try OpenedDatabase.connectFile(path: path, configuration: configuration)
+                storage = .file
+            } catch {
+                problems.append(Self.describe(error))
+            }
+        }
+        if target == nil {
+            do {
+                target = try OpenedDatabase.connectMemory(configuration: configuration)
+                storage = .memory
+            } catch {
+                logger.critical(
+                    "work queue database fault, and no new database can be opened; still using the old one",
+                    metadata: ["path": "\(path)", "reason": "\(fault.rawValue)", "detail": "\(detail)", "error": "\(error)"])
+                return false
+            }
+        }
+        guard let target else { return false }
+
+        var kept = false
+        if fault.keepsState {
+            do {
+                try old.copy(to: target)
+                if storage == .file { try OpenedDatabase.useWAL(target) }
+                kept = true
+            } catch {
+                problems.append("copying the pending work failed: \(Self.describe(error))")
+            }
+        }
+        if !kept {
+            do {
+                state.epoch = try OpenedDatabase.start(target, configuration: configuration, now: now).epoch
+                try carryClaims(state.held.values, into: target, epoch: state.epoch)
+            } catch {
+                problems.append("starting the new database failed: \(Self.describe(error))")
+            }
+        }
+        old.close()
+        state.connection = target
+        state.storage = storage
+        state.identity = storage == .file ? DatabaseFile.identity(of: path) : nil
+        state.checkedAt = now.unixMilliseconds
+        state.sampledAt = [:]
+        if storage == .file { try? DatabaseFile.tightenCompanions(of: path) }
+
+        metrics.recovered(fault)
+        metrics.inMemory.record(storage == .memory ? 1 : 0)
+        let action = switch (storage, movedTo) {
+        case (.file, .some): "moved it aside and rebuilt it"
+        case (.file, nil): "recreated it"
+        case (.memory, _): "continuing with the queue in memory until the operator restarts"
+        }
+        var metadata: Logger.Metadata = [
+            "path": "\(path)", "reason": "\(fault.rawValue)", "storage": "\(storage.rawValue)", "kept_pending_work": "\(kept)",
+        ]
+        if let movedTo { metadata["moved_to"] = "\(movedTo)" }
+        if !problems.isEmpty { metadata["problems"] = "\(problems.joined(separator: "; "))" }
+        logger.error(
+            "work queue database fault: \(detail); \(action)\(kept ? ", keeping the pending work" : "; pending work is re-derived from the API server")",
+            metadata: metadata)
+        return !kept
+    }
+
+    /// Writes claims this process holds into a new database, so their `finish` finds them.
+    private func carryClaims(_ claims: some Collection<ClaimedItem>, into db: SQLiteConnection, epoch: Int64) throws {
+        guard !claims.isEmpty else { return }
+        try db.transaction {
+            for item in claims {
+                try db.run(
+                    """
+                    INSERT INTO work_item (controller, object_key, priority, not_before, added_at, failures, state, claim_epoch, claimed_at, last_error)
+                    VALUES (?, ?, ?, ?, ?, ?, 'claimed', ?, ?, ?)
+                    ON CONFLICT (controller, object_key) DO NOTHING
+                    """,
+                    [.text(item.controller), .text(item.key.description), .int(item.priority), .integer(item.claimedAt.unixMilliseconds),
+                     .integer(item.addedAt.unixMilliseconds), .int(max(0, item.attempt - 1)), .integer(epoch),
+                     .integer(item.claimedAt.unixMilliseconds), .optionalText(item.lastError)])
+            }
+        }
+    }
+
+    private func notifyStateLost() {
+        for handler in stateLostHandlers.withLock({ $0 }) { handler() }
+    }
+
     /// Internal access for tests (e.g. to make writes fail).
     func withConnection<T: Sendable>(_ body: (SQLiteConnection) throws -> T) throws -> T {
-        try withDatabase("test") { db, _ in try body(db) }
+        try withDatabase("test", recovering: false) { db, _ in try body(db) }
     }
 
     private func sampleIfStale(_ db: SQLiteConnection, _ state: inout State, controller: String, now: Int64) throws {
@@ -481,7 +686,7 @@ public final class PersistentWorkQueue: Sendable {
         ) { $0.int(0) } ?? 0
         let running = try db.queryFirst(
             "SELECT COALESCE(SUM(? - claimed_at), 0) FROM work_item WHERE controller = ? AND state = 'claimed' AND claim_epoch = ?",
-            [.integer(now), .text(controller), .integer(epoch)]
+            [.integer(now), .text(controller), .integer(state.epoch)]
         ) { $0.int64(0) } ?? 0
         state.sampledAt[controller] = now
         let queueMetrics = metrics.controller(controller)
@@ -500,61 +705,115 @@ struct CorruptDatabase: Error, CustomStringConvertible {
 /// A freshly opened, migrated connection with this process's epoch.
 private struct OpenedDatabase {
     var connection: SQLiteConnection
+    var storage: WorkQueueStorage
     var epoch: Int64
     var appliedMigrations: [Int]
     var schemaVersion: Int
     var releasedClaims: Int
 
-    init(path: String, configuration: WorkQueueConfiguration, now: Date) throws {
-        try DatabaseFile.prepare(path)
-        guard DatabaseFile.isReadableAndWritable(path) else {
-            throw NotADatabaseFile(reason: "\(path): permission denied (need read and write)")
-        }
-        let db = try SQLiteConnection(path: path)
+    /// The file at `path`, created if needed.
+    static func file(path: String, configuration: WorkQueueConfiguration, now: Date) throws -> OpenedDatabase {
+        let db = try connectFile(path: path, configuration: configuration)
         do {
-            try db.execute("PRAGMA busy_timeout = \(configuration.busyTimeout.wholeMilliseconds)")
-            let mode = try db.queryFirst("PRAGMA journal_mode = WAL") { $0.text(0) } ?? nil
-            guard mode == "wal" else {
-                throw NotADatabaseFile(reason: "cannot switch to WAL (journal_mode is \(mode ?? "unknown"))")
-            }
-            try db.execute("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY")
-            let findings = try db.query("PRAGMA quick_check") { $0.text(0) ?? "" }
-            guard findings == ["ok"] else {
-                throw CorruptDatabase(findings: findings.prefix(3).joined(separator: "; "))
-            }
-            let nowMilliseconds = now.unixMilliseconds
-            appliedMigrations = try Migrator.migrate(db, nowMilliseconds: nowMilliseconds)
-            schemaVersion = try Migrator.currentVersion(db)
-            (epoch, releasedClaims) = try db.transaction {
-                try db.run(
-                    "INSERT INTO meta (key, value) VALUES ('created_at', ?) ON CONFLICT (key) DO NOTHING", [.integer(nowMilliseconds)])
-                let epoch = try db.queryFirst(
-                    """
-                    INSERT INTO meta (key, value) VALUES ('epoch', 1)
-                    ON CONFLICT (key) DO UPDATE SET value = value + 1
-                    RETURNING value
-                    """
-                ) { $0.int64(0) } ?? 1
-                // A reconcile cut short by the end of its process counts as a failed
-                // attempt: it runs again at once the first time, but a key whose
-                // reconcile crashes the process backs off instead of looping.
-                let released = try db.run(
-                    """
-                    UPDATE work_item SET state = 'ready', dirty = 0, claim_epoch = NULL, claimed_at = NULL,
-                        failures = failures + 1,
-                        last_error = 'interrupted: the operator process ended during this reconcile',
-                        not_before = ?1 + MIN(?2 * (1 << MIN(failures, 40)), ?3)
-                    WHERE state = 'claimed'
-                    """,
-                    [.integer(nowMilliseconds), .integer(Int64(configuration.baseDelay.wholeMilliseconds)),
-                     .integer(Int64(configuration.maxDelay.wholeMilliseconds))])
-                return (epoch, released)
-            }
+            let opened = try started(db, storage: .file, configuration: configuration, now: now)
             try DatabaseFile.tightenCompanions(of: path)
+            return opened
         } catch {
             db.close()
             throw error
         }
-        connection = db
+    }
+
+    /// A new in-memory database.
+    static func memory(configuration: WorkQueueConfiguration, now: Date) throws -> OpenedDatabase {
+        let db = try connectMemory(configuration: configuration)
+        do {
+            return try started(db, storage: .memory, configuration: configuration, now: now)
+        } catch {
+            db.close()
+            throw error
+        }
+    }
+
+    /// Checks, migrates and starts the epoch of an open connection.
+    private static func started(
+        _ db: SQLiteConnection, storage: WorkQueueStorage, configuration: WorkQueueConfiguration, now: Date
+    ) throws -> OpenedDatabase {
+        let findings = try db.query("PRAGMA quick_check") { $0.text(0) ?? "" }
+        guard findings == ["ok"] else {
+            throw CorruptDatabase(findings: findings.prefix(3).joined(separator: "; "))
+        }
+        let result = try start(db, configuration: configuration, now: now)
+        return OpenedDatabase(
+            connection: db, storage: storage, epoch: result.epoch, appliedMigrations: result.applied,
+            schemaVersion: result.schemaVersion, releasedClaims: result.released)
+    }
+
+    /// Opens the file at `path` (created 0600 if missing) in WAL mode with the queue's settings.
+    static func connectFile(path: String, configuration: WorkQueueConfiguration) throws -> SQLiteConnection {
+        try DatabaseFile.prepare(path)
+        guard DatabaseFile.isReadableAndWritable(path) else {
+            throw NotADatabaseFile(reason: "\(path): permission denied (need read and write)", fault: .unwritable)
+        }
+        let db = try SQLiteConnection(path: path)
+        do {
+            try db.execute("PRAGMA busy_timeout = \(configuration.busyTimeout.wholeMilliseconds)")
+            try useWAL(db)
+            try db.execute("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY")
+        } catch {
+            db.close()
+            throw error
+        }
+        return db
+    }
+
+    /// Switches a file database to WAL (also after a copy over it).
+    static func useWAL(_ db: SQLiteConnection) throws {
+        let mode = try db.queryFirst("PRAGMA journal_mode = WAL") { $0.text(0) } ?? nil
+        guard mode == "wal" else {
+            throw NotADatabaseFile(reason: "cannot switch to WAL (journal_mode is \(mode ?? "unknown"))")
+        }
+    }
+
+    /// Opens a new, empty in-memory database with the queue's settings.
+    static func connectMemory(configuration: WorkQueueConfiguration) throws -> SQLiteConnection {
+        let db = try SQLiteConnection(path: SQLiteConnection.memoryPath)
+        try db.execute("PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY")
+        return db
+    }
+
+    /// Applies the migrations, bumps the epoch and releases the claims of a previous process.
+    static func start(
+        _ db: SQLiteConnection, configuration: WorkQueueConfiguration, now: Date
+    ) throws -> (applied: [Int], schemaVersion: Int, epoch: Int64, released: Int) {
+        let nowMilliseconds = now.unixMilliseconds
+        let applied = try Migrator.migrate(db, nowMilliseconds: nowMilliseconds)
+        let schemaVersion = try Migrator.currentVersion(db)
+        let (epoch, released) = try db.transaction {
+            try db.run(
+                "INSERT INTO meta (key, value) VALUES ('created_at', ?) ON CONFLICT (key) DO NOTHING", [.integer(nowMilliseconds)])
+            let epoch = try db.queryFirst(
+                """
+                INSERT INTO meta (key, value) VALUES ('epoch', 1)
+                ON CONFLICT (key) DO UPDATE SET value = value + 1
+                RETURNING value
+                """
+            ) { $0.int64(0) } ?? 1
+            // A reconcile cut short by the end of its process counts as a failed
+            // attempt: it runs again at once the first time, but a key whose
+            // reconcile crashes the process backs off instead of looping.
+            let released = try db.run(
+                """
+                UPDATE work_item SET state = 'ready', dirty = 0, claim_epoch = NULL, claimed_at = NULL,
+                    failures = failures + 1,
+                    last_error = 'interrupted: the operator process ended during this reconcile',
+                    not_before = ?1 + MIN(?2 * (1 << MIN(failures, 40)), ?3)
+                WHERE state = 'claimed'
+                """,
+                [.integer(nowMilliseconds), .integer(Int64(configuration.baseDelay.wholeMilliseconds)),
+                 .integer(Int64(configuration.maxDelay.wholeMilliseconds))])
+            return (epoch, released)
+        }
+        return (applied, schemaVersion, epoch, released)
     }
 }

@@ -8,6 +8,8 @@ import CSQLite
 struct SQLiteError: Error, CustomStringConvertible {
     var code: Int32
     var message: String
+    /// The OS error behind an I/O failure (`sqlite3_system_errno`), 0 when none.
+    var systemErrno: Int32 = 0
 
     /// The primary result code (`SQLITE_CORRUPT`, `SQLITE_FULL`, …) of an extended code.
     var primaryCode: Int32 { code & 0xFF }
@@ -33,16 +35,19 @@ final class SQLiteConnection {
     private var cache: [String: SQLiteStatement] = [:]
     private var isClosed = false
 
-    /// Opens an existing file. SQLite's own mutexes are off: callers serialize access.
+    /// Opens an existing file, or with `path` `:memory:` a new in-memory
+    /// database. SQLite's own mutexes are off: callers serialize access.
     init(path: String) throws(SQLiteError) {
         var pointer: OpaquePointer?
-        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (path == Self.memoryPath ? SQLITE_OPEN_CREATE : 0)
         let code = sqlite3_open_v2(path, &pointer, flags, nil)
         guard let pointer else {
             throw SQLiteError(code: code, message: "cannot allocate an SQLite connection")
         }
         guard code == SQLITE_OK else {
-            let error = SQLiteError(code: sqlite3_extended_errcode(pointer), message: String(cString: sqlite3_errmsg(pointer)))
+            let error = SQLiteError(
+                code: sqlite3_extended_errcode(pointer), message: String(cString: sqlite3_errmsg(pointer)),
+                systemErrno: sqlite3_system_errno(pointer))
             sqlite3_close_v2(pointer)
             throw error
         }
@@ -50,7 +55,27 @@ final class SQLiteConnection {
         sqlite3_extended_result_codes(handle, 1)
     }
 
+    /// The path that opens an in-memory database.
+    static let memoryPath = ":memory:"
+
     deinit { close() }
+
+    /// Copies this database's whole content over `target`'s (SQLite's online backup).
+    func copy(to target: SQLiteConnection) throws(SQLiteError) {
+        guard let backup = sqlite3_backup_init(target.handle, "main", handle, "main") else {
+            throw target.lastError(SQLITE_ERROR)
+        }
+        let step = sqlite3_backup_step(backup, -1)
+        let finish = sqlite3_backup_finish(backup)
+        guard step == SQLITE_DONE, finish == SQLITE_OK else { throw target.lastError(step == SQLITE_DONE ? finish : step) }
+    }
+
+    /// Keeps the -wal and -shm files when this connection closes: after the
+    /// database file was replaced, their names belong to the new file.
+    func keepWALOnClose() {
+        var persist: Int32 = 1
+        _ = sqlite3_file_control(handle, "main", SQLITE_FCNTL_PERSIST_WAL, &persist)
+    }
 
     /// Finalizes every cached statement and closes the connection. Idempotent.
     func close() {
@@ -63,7 +88,9 @@ final class SQLiteConnection {
 
     /// The error SQLite reports for the last call on this connection.
     func lastError(_ code: Int32) -> SQLiteError {
-        SQLiteError(code: sqlite3_extended_errcode(handle), message: String(cString: sqlite3_errmsg(handle)))
+        SQLiteError(
+            code: sqlite3_extended_errcode(handle), message: String(cString: sqlite3_errmsg(handle)),
+            systemErrno: sqlite3_system_errno(handle))
     }
 
     /// Runs one or more statements that return no rows of interest (schema, PRAGMAs).
@@ -73,7 +100,7 @@ final class SQLiteConnection {
         guard code == SQLITE_OK else {
             let text = message.map { String(cString: $0) } ?? String(cString: sqlite3_errstr(code))
             sqlite3_free(message)
-            throw SQLiteError(code: sqlite3_extended_errcode(handle), message: text)
+            throw SQLiteError(code: sqlite3_extended_errcode(handle), message: text, systemErrno: sqlite3_system_errno(handle))
         }
     }
 

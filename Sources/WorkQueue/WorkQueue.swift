@@ -120,6 +120,14 @@ public enum WorkQueueError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 }
 
+/// Where the queue keeps its state.
+public enum WorkQueueStorage: String, Sendable, Hashable {
+    /// The SQLite file: pending work, backoff and observed state survive restarts.
+    case file
+    /// An in-memory database, after a fault of the file, until the process restarts.
+    case memory
+}
+
 /// What `PersistentWorkQueue.open` found and did.
 public struct WorkQueueOpenReport: Sendable, Hashable {
     /// This process's epoch (bumped at every open).
@@ -130,12 +138,18 @@ public struct WorkQueueOpenReport: Sendable, Hashable {
     public var schemaVersion: Int
     /// Claims left by a previous process, released to ready.
     public var releasedClaims: Int
-    /// When the file was unreadable: where it was moved and why. Nil otherwise.
+    /// When the file could not be used: what was wrong and what was done. Nil otherwise.
     public var recovery: Recovery?
+    /// Where the queue keeps its state.
+    public var storage: WorkQueueStorage = .file
 
     public struct Recovery: Sendable, Hashable {
-        /// `<path>.corrupt-<unix time>`.
-        public var movedTo: String
+        /// `<path>.corrupt-<unix time>` when the file was moved aside; nil when it was left in place.
+        public var movedTo: String?
+        /// The error that made the file unusable.
         public var reason: String
+        public var fault: DatabaseFault
+        /// `file`: rebuilt at the path; `memory`: the queue runs in memory.
+        public var storage: WorkQueueStorage
     }
 }

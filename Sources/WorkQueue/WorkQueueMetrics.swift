@@ -1,6 +1,7 @@
 //! WorkQueueMetrics: the client-go workqueue metrics (label `name` = the
-//! controller) and the database recovery counter, created once per controller
-//! through an injected swift-metrics factory.
+//! controller), created once per controller, and the database fault metrics
+//! (recoveries by reason, whether the queue runs in memory), through an
+//! injected swift-metrics factory.
 import CoreMetrics
 import Synchronization
 
@@ -36,12 +37,25 @@ struct ControllerQueueMetrics: Sendable {
 final class WorkQueueMetrics: Sendable {
     private let factory: any MetricsFactory
     private let controllers = Mutex<[String: ControllerQueueMetrics]>([:])
-    /// Database files found unreadable and rebuilt.
-    let databaseRecoveries: Counter
+    /// Faults of the database file recovered from, by `reason` (a `DatabaseFault`).
+    private let recoveries: [DatabaseFault: Counter]
+    /// 1 while the queue runs in memory after a fault, else 0.
+    let inMemory: Gauge
 
     init(factory: any MetricsFactory) {
         self.factory = factory
-        databaseRecoveries = Counter(label: "openshell_operator_queue_database_recoveries_total", factory: factory)
+        var recoveries: [DatabaseFault: Counter] = [:]
+        for fault in DatabaseFault.allCases {
+            recoveries[fault] = Counter(
+                label: "openshell_operator_queue_database_recoveries_total", dimensions: [("reason", fault.rawValue)], factory: factory)
+        }
+        self.recoveries = recoveries
+        inMemory = Gauge(label: "openshell_operator_queue_database_in_memory", factory: factory)
+    }
+
+    /// Counts one recovery from `fault`.
+    func recovered(_ fault: DatabaseFault) {
+        recoveries[fault]?.increment()
     }
 
     func controller(_ name: String) -> ControllerQueueMetrics {

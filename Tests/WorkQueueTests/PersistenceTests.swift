@@ -174,14 +174,17 @@ struct PersistenceTests {
             let queue = try harness.open()
 
             let recovery = try #require(queue.openReport.recovery)
-            #expect(recovery.movedTo.hasPrefix(harness.path + ".corrupt-\(Int64(harness.clock.now().timeIntervalSince1970))"))
-            #expect(FileManager.default.fileExists(atPath: recovery.movedTo))
+            let movedTo = try #require(recovery.movedTo)
+            #expect(movedTo.hasPrefix(harness.path + ".corrupt-\(Int64(harness.clock.now().timeIntervalSince1970))"))
+            #expect(FileManager.default.fileExists(atPath: movedTo))
+            #expect(recovery.fault == .corrupt)
+            #expect(queue.storage == .file)
             let errors = harness.logs.messages(at: .error)
             #expect(errors == [
                 "work queue database is unusable; moved it aside and rebuilt it empty (pending work is re-derived from the API server)"
             ])
-            #expect(harness.logs.metadata(at: .error).first?["moved_to"] == "\(recovery.movedTo)")
-            #expect(harness.metric("openshell_operator_queue_database_recoveries_total") == 1)
+            #expect(harness.logs.metadata(at: .error).first?["moved_to"] == "\(movedTo)")
+            #expect(harness.metric("openshell_operator_queue_database_recoveries_total{reason=\"corrupt\"}") == 1)
 
             // The rebuilt queue works.
             #expect(try permissions(harness.path) == 0o600)
@@ -210,7 +213,8 @@ struct PersistenceTests {
             let queue = try harness.open()
             #expect(queue.openReport.recovery == nil)
             #expect(harness.logs.messages(at: .error).isEmpty)
-            #expect(harness.metric("openshell_operator_queue_database_recoveries_total") == 0)
+            #expect(harness.metric("openshell_operator_queue_database_recoveries_total{reason=\"corrupt\"}") == 0)
+            #expect(harness.metric("openshell_operator_queue_database_in_memory") == 0)
         }
     }
 }

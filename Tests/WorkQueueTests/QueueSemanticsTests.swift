@@ -304,27 +304,27 @@ struct QueueSemanticsTests {
         }
     }
 
-    @Test("a write that fails at runtime throws a typed error carrying SQLite's message")
+    @Test("a write that finds the disk full moves the queue to memory, keeping its state, and succeeds there")
     func runtimeWriteFailure() throws {
         try withHarness { harness in
             let queue = try harness.open()
+            try queue.add(controller: controller, keys: [key("before")])
             // Cap the file at its current size: the next growth fails like a full disk.
             try queue.withConnection { db in
                 let pages = try db.queryFirst("PRAGMA page_count") { $0.int(0) } ?? 0
                 try db.execute("PRAGMA max_page_count = \(pages)")
             }
             let keys = (0..<2000).map { key("object-\($0)", "a-rather-long-namespace-name-to-fill-pages") }
-            do {
-                try queue.add(controller: controller, keys: keys)
-                Issue.record("adding into a full database succeeded")
-            } catch let WorkQueueError.database(operation, code, message) {
-                #expect(operation == "add")
-                #expect(code & 0xFF == 13)  // SQLITE_FULL
-                #expect(message == "database or disk is full")
-            }
-            #expect(try queue.pendingKeys(controller: controller).isEmpty, "the failed transaction rolled back")
-            try queue.add(controller: controller, keys: [key("small")])
-            #expect(try queue.pendingKeys(controller: controller) == [key("small")], "the queue keeps working")
+            try queue.add(controller: controller, keys: keys)
+            #expect(queue.storage == .memory)
+            #expect(try queue.pendingKeys(controller: controller) == Set(keys + [key("before")]), "the state was carried over")
+            #expect(harness.metric("openshell_operator_queue_database_recoveries_total{reason=\"full\"}") == 1)
+            #expect(harness.metric("openshell_operator_queue_database_in_memory") == 1)
+            let errors = harness.logs.messages(at: .error)
+            #expect(errors.count == 1)
+            #expect(errors.first?.contains("continuing with the queue in memory") == true)
+            #expect(harness.logs.metadata(at: .error).first?["path"] == "\(harness.path)")
+            try queue.checkWritable()
         }
     }
 }
