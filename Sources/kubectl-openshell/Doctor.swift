@@ -43,17 +43,16 @@ struct Doctor: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check everything the operator and this plugin rely on; exit 1 when a check fails.",
         discussion: """
-            Checks, each with what to do when it fails:
-              crd/<name>      the openshell.ai CRDs are installed, serve the version this build uses, store \
-            nothing this build cannot read (status.storedVersions)
-              api/sandboxes.agents.x-k8s.io  the Agent Sandbox API agents.x-k8s.io/v1beta1 is served
-              rbac            you may do what the plugin's commands do (SelfSubjectAccessReview)
-              webhooks        no admission webhook intercepts openshell.ai resources (the operator is built \
-            webhook-free: the CRDs validate with CEL)
-              clock           this machine's clock is within 5 s of the API server's (its Date header)
+            Checks (a failing row says what to do):
+              crd/<name>      installed, serving and storing the versions this build uses
+              api/sandboxes   the Agent Sandbox API agents.x-k8s.io/v1beta1 is served
+              rbac            you may do what the commands do (SelfSubjectAccessReview)
+              webhooks        no admission webhook intercepts openshell.ai resources
+                              (the operator is webhook-free: its CRDs validate with CEL)
+              clock           this clock is within 5 s of the API server's Date header
               operator        the leader Lease is held and renewed
-              operator/ready  the operator's Deployment has ready pods (readiness covers its informers, its \
-            work-queue database and the Agent Sandbox API)
+              operator/ready  the Deployment's pods are ready: informers synced, the
+                              work-queue database writable, the Agent Sandbox API served
             "warn" rows are worth a look but do not fail the command.
             """)
 
