@@ -339,7 +339,7 @@ let package = Package(
         .testTarget(
             name: "ManifestTests",
             dependencies: [
-                "Operator", "SandboxController", "OpenShellAPI", "ClusterSimulators", "KubeClient", "KubeCore",
+                "Operator", "SandboxController", "GatewayController", "OpenShellAPI", "ClusterSimulators", "KubeClient", "KubeCore",
                 "LocalAPIServer", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -48,6 +48,10 @@ public enum OpenShellLabels {
     /// On an OpenShellGateway: `"true"` lets `spec.version` go back to an
     /// older release than the one running (the gateway database migrates forward only).
     public static let allowDowngradeAnnotation = "openshell.ai/allow-downgrade"
+    /// On an OpenShellSandbox: a new value (`kubectl openshell restart` writes
+    /// the time, RFC 3339) asks for one restart of its pod; the value acted on
+    /// is kept in `status.observedRestartedAt`.
+    public static let restartedAtAnnotation = "openshell.ai/restartedAt"
 
     /// The finalizer on OpenShellSandbox that holds it until its Sandbox is gone.
     public static let sandboxFinalizer = "openshell.ai/sandbox-cleanup"

@@ -234,12 +234,15 @@ public struct OpenShellSandboxStatus: Codable, Sendable, Hashable {
     public var lastFailedPodUID: String?
     /// When that failure was observed (RFC 3339); restart backoff counts from it.
     public var lastFailureTime: String?
+    /// The `openshell.ai/restartedAt` annotation value last acted on (a requested restart happens once per value).
+    public var observedRestartedAt: String?
 
     public init(
         phase: SandboxPhase? = nil, conditions: [Condition]? = nil, observedGeneration: Int64? = nil,
         sandboxID: String? = nil, sandbox: OwnedSandboxReference? = nil, className: String? = nil,
         podIPs: [String]? = nil, serviceFQDN: String? = nil, expiresAt: String? = nil, restartCount: Int? = nil,
-        lastExitCode: Int? = nil, lastFailedPodUID: String? = nil, lastFailureTime: String? = nil
+        lastExitCode: Int? = nil, lastFailedPodUID: String? = nil, lastFailureTime: String? = nil,
+        observedRestartedAt: String? = nil
     ) {
         self.phase = phase
         self.conditions = conditions
@@ -254,6 +257,7 @@ public struct OpenShellSandboxStatus: Codable, Sendable, Hashable {
         self.lastExitCode = lastExitCode
         self.lastFailedPodUID = lastFailedPodUID
         self.lastFailureTime = lastFailureTime
+        self.observedRestartedAt = observedRestartedAt
     }
 }
 

@@ -49,24 +49,29 @@ struct Status: AsyncParsableCommand {
         let sandboxProblem = AgentSandboxAPI.sandboxReconcilerProblem(crd: sandboxCRD)
         if sandboxProblem != nil { problems += 1 }
         rows.append(["crd/\(AgentSandboxAPI.crdName)", sandboxProblem == nil ? "served" : "not usable", sandboxProblem ?? "\(AgentSandboxAPI.group)/\(AgentSandboxAPI.requiredVersion)"])
-        let leaseObject = try await session.call("reading Lease \(operatorNamespace)/\(lease)") {
-            try? await session.client.get(Lease.resource, namespace: operatorNamespace, name: lease)
-        }
-        if let leaseObject, let spec = leaseObject.spec {
-            let holder = spec["holderIdentity"]?.stringValue ?? "-"
-            let renewed = spec["renewTime"]?.stringValue.flatMap(KubeTime.parse)
-            let age = renewed.map { humanDuration(Date().timeIntervalSince($0)) + " ago" } ?? "never"
-            let duration = spec["leaseDurationSeconds"]?.intValue ?? 15
-            let fresh = renewed.map { Date().timeIntervalSince($0) < Double(duration) } ?? false
-            if !fresh { problems += 1 }
-            rows.append(["lease/\(lease)", fresh ? "held" : "expired", "holder \(holder), renewed \(age)"])
-        } else {
-            problems += 1
-            rows.append(["lease/\(lease)", "missing", "no operator holds the leader Lease in \(operatorNamespace) (is it running, with --leader-elect?)"])
-        }
+        let leader = try await leaderLease(session, namespace: operatorNamespace, name: lease)
+        if !leader.held { problems += 1 }
+        rows.append(["lease/\(lease)", leader.state, leader.detail])
         printTable(["COMPONENT", "STATE", "DETAIL"], rows)
         if problems > 0 { throw ExitCode(1) }
     }
+}
+
+/// The operator's leader Lease as `status` and `doctor` report it: held
+/// (renewed within its duration, by this machine's clock), expired or missing.
+func leaderLease(_ session: PluginSession, namespace: String, name: String) async throws -> (held: Bool, state: String, detail: String) {
+    let leaseObject = try await session.call("reading Lease \(namespace)/\(name)") {
+        try? await session.client.get(Lease.resource, namespace: namespace, name: name)
+    }
+    guard let leaseObject, let spec = leaseObject.spec else {
+        return (false, "missing", "no operator holds the leader Lease in \(namespace) (is it running, with --leader-elect?)")
+    }
+    let holder = spec["holderIdentity"]?.stringValue ?? "-"
+    let renewed = spec["renewTime"]?.stringValue.flatMap(KubeTime.parse)
+    let age = renewed.map { humanDuration(Date().timeIntervalSince($0)) + " ago" } ?? "never"
+    let duration = spec["leaseDurationSeconds"]?.intValue ?? 15
+    let fresh = renewed.map { Date().timeIntervalSince($0) < Double(duration) } ?? false
+    return (fresh, fresh ? "held" : "expired", "holder \(holder), renewed \(age)")
 }
 
 struct Sandboxes: AsyncParsableCommand {
@@ -127,6 +132,10 @@ struct Describe: AsyncParsableCommand {
         print("Namespace:   \(owner.namespace)")
         print("Phase:       \(status?["phase"]?.stringValue ?? "Pending")")
         if let expires = status?["expiresAt"]?.stringValue { print("Expires:     \(expires)") }
+        if let requested = owner.annotations[OpenShellLabels.restartedAtAnnotation] {
+            let done = status?["observedRestartedAt"]?.stringValue == requested
+            print("Restart:     requested \(requested) (\(done ? "done" : "pending"))")
+        }
         if let restarts = status?["restartCount"]?.intValue { print("Restarts:    \(restarts) (last exit code \(status?["lastExitCode"]?.intValue.map(String.init) ?? "-"))") }
         print("Conditions:")
         printTable(["  TYPE", "STATUS", "REASON", "MESSAGE"], owner.conditions.map { ["  \($0.type)", $0.status, $0.reason, $0.message] })
@@ -202,5 +211,39 @@ struct Extend: AsyncParsableCommand {
         let seconds = GoDuration.parse(ttl).map { Double($0.components.seconds) } ?? 0
         let expiresAt = KubeTime.format(Date().addingTimeInterval(seconds))
         try await patchSpec(cluster, name, ["lifetime": ["ttl": .null, "expiresAt": .string(expiresAt)]], done: "extended to \(expiresAt)")
+    }
+}
+
+struct Restart: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Restart a sandbox's pod, keeping its workspace (like kubectl rollout restart).",
+        discussion: """
+            Sets the annotation openshell.ai/restartedAt on the OpenShellSandbox to the current time \
+            (RFC 3339, so at most one restart per second). The operator sees the new value and restarts the \
+            sandbox once: it stops the pod and starts a new one, with the Events Restarting and Restarted, \
+            and records the value in status.observedRestartedAt. A pod that has ended is restarted at once \
+            (the failure policy's backoff and count do not apply). A suspended sandbox has no pod to \
+            restart: resume it instead.
+            """)
+    @OptionGroup var cluster: ClusterOptions
+    @Argument(help: "The OpenShellSandbox's name.") var name: String
+
+    func run() async throws {
+        let session = try cluster.connect()
+        let namespace = session.namespace
+        let owner = try await session.call("reading OpenShellSandbox \(namespace)/\(name)", kind: "OpenShellSandbox") {
+            try await session.client.get(OpenShellAPIGroup.sandboxes, namespace: namespace, name: name)
+        }
+        if owner.spec?["suspended"]?.boolValue == true {
+            throw PluginError(
+                "openshellsandbox \(name) is suspended, so there is no pod to restart; `kubectl openshell resume \(name)` starts a new one")
+        }
+        let value = KubeTime.format(Date())
+        _ = try await session.call("updating OpenShellSandbox \(namespace)/\(name)", kind: "OpenShellSandbox") {
+            try await session.client.patch(
+                OpenShellAPIGroup.sandboxes, namespace: namespace, name: name, type: .merge,
+                patch: ["metadata": ["annotations": [OpenShellLabels.restartedAtAnnotation: .string(value)]]])
+        }
+        print("openshellsandbox.openshell.ai/\(name) restarted")
     }
 }

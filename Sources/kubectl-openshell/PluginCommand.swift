@@ -3,7 +3,8 @@
 //! cluster through the same client as the operator, with any kubeconfig:
 //! `status` (operator and API health), `sandboxes` (a richer table than
 //! `kubectl get oss`), `describe` (one sandbox, its Sandbox, pod and Events
-//! in one view), and `suspend` / `resume` / `extend`.
+//! in one view), `suspend` / `resume` / `extend` / `restart`, and `doctor`
+//! (every precondition of the operator and the plugin, checked).
 import ArgumentParser
 import Foundation
 import KubeClient
@@ -16,7 +17,7 @@ struct PluginCommand: AsyncParsableCommand {
         commandName: "kubectl-openshell",
         abstract: "Inspect and drive OpenShell sandboxes and the openshell-operator.",
         discussion: "Installed on PATH as kubectl-openshell, it runs as `kubectl openshell <command>`.",
-        subcommands: [Status.self, Sandboxes.self, Describe.self, Suspend.self, Resume.self, Extend.self])
+        subcommands: [Status.self, Doctor.self, Sandboxes.self, Describe.self, Suspend.self, Resume.self, Extend.self, Restart.self])
 }
 
 /// Flags every command shares, with kubectl's names.

@@ -78,6 +78,11 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Reconciles of one controller that may run at once.")
     var maxConcurrentReconciles = 4
 
+    @Option(help: ArgumentHelp(
+        "The controllers to run, comma-separated: sandbox (OpenShellSandboxes and OpenShellPolicies), gateway (OpenShellGateways).",
+        discussion: "Only the chosen controllers' informers start. A sandbox-only process needs no gateway RBAC (see docs/install.md)."))
+    var controllers = ControllerSelection.all.description
+
     func validate() throws {
         for (flag, value) in [("--metrics-bind-address", metricsBindAddress), ("--health-probe-bind-address", healthProbeBindAddress)] {
             do {
@@ -88,6 +93,11 @@ struct Run: AsyncParsableCommand {
         }
         guard maxConcurrentReconciles >= 1 else {
             throw ValidationError("--max-concurrent-reconciles must be at least 1")
+        }
+        do {
+            _ = try ControllerSelection(parsing: controllers)
+        } catch {
+            throw ValidationError(error.description)
         }
     }
 
@@ -102,8 +112,9 @@ struct Run: AsyncParsableCommand {
             leaderElection: leaderElect
                 ? LeaderElectionSettings(namespace: leaderElectionNamespace, name: leaderElectionID) : nil,
             maxConcurrentReconciles: maxConcurrentReconciles)
-        let process = OperatorProcess(
-            configuration: configuration, setups: [SandboxControllerSetup(), GatewayControllerSetup()], logger: logger, scrubber: scrubber)
+        let selection = try ControllerSelection(parsing: controllers)
+        let setups = selection.setups([.sandbox: SandboxControllerSetup(), .gateway: GatewayControllerSetup()])
+        let process = OperatorProcess(configuration: configuration, setups: setups, logger: logger, scrubber: scrubber)
         try await process.run()
     }
 }

@@ -2,9 +2,11 @@
 //! the rendered install's CRDs, namespace and access objects applied by the
 //! admin, and the operator process (in-process, the same assembly as the
 //! binary) configured from the rendered Deployment's flags and authenticated
-//! with a token as the Deployment's ServiceAccount.
+//! with a token as the Deployment's ServiceAccount, running the controllers
+//! its `--controllers` flag chooses (default all).
 import ClusterSimulators
 import Foundation
+import GatewayController
 import KubeClient
 import KubeCore
 import LocalAPIServer
@@ -90,7 +92,10 @@ struct InstalledOperator: Sendable {
                         name: install.flag("leader-election-id") ?? LeaderElectionSettings().name,
                         leaseDuration: .seconds(3), renewDeadline: .seconds(2), retryPeriod: .milliseconds(300))
                     : nil)
-            let process = OperatorProcess(configuration: configuration, setups: [SandboxControllerSetup()], logger: logger)
+            let selection = try install.flag("controllers").map { try ControllerSelection(parsing: $0) } ?? .all
+            let process = OperatorProcess(
+                configuration: configuration,
+                setups: selection.setups([.sandbox: SandboxControllerSetup(), .gateway: GatewayControllerSetup()]), logger: logger)
             let installed = InstalledOperator(test: test, user: identity.name, watchNamespace: configuration.watchNamespace)
             return try await withThrowingTaskGroup(of: Void.self) { group in
                 for service in simulators { group.addTask { try await service.run() } }

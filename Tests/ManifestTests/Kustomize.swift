@@ -15,6 +15,24 @@ enum Kustomize {
     /// The two overlays, as paths below the repository root.
     static let clusterWide = "manifests/overlays/cluster-wide"
     static let singleNamespace = "manifests/overlays/single-namespace"
+    static let sandboxOnly = "manifests/components/sandbox-only"
+
+    /// `overlay` with `component` added, through a kustomization in a temporary directory.
+    static func render(_ overlay: String, component: String) throws -> [KubeObject] {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("manifest-component-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // kustomize accepts only relative paths to other kustomizations.
+        let up = String(repeating: "../", count: directory.pathComponents.count - 1)
+        let root = up + repositoryRoot.path.dropFirst()
+        try Data("""
+            apiVersion: kustomize.config.k8s.io/v1beta1
+            kind: Kustomization
+            resources: [\(root)/\(overlay)]
+            components: [\(root)/\(component)]
+            """.utf8).write(to: directory.appendingPathComponent("kustomization.yaml"))
+        return try render(directory.path)
+    }
 
     /// `kubectl kustomize <directory>` (relative to the repository root, or absolute), parsed.
     static func render(_ directory: String) throws -> [KubeObject] {
@@ -87,17 +105,8 @@ struct RenderedInstall: Sendable {
     }
 
     /// The objects that grant the operator its rights: ServiceAccounts, roles and bindings.
-    /// The ServiceAccount and the RBAC the sandbox scenario runs under: every
-    /// role and binding except those still pending their least-privilege proof
-    /// (the gateway reconciler's, `openshell.ai/rbac-proof=pending`) and their bindings.
     var accessObjects: [KubeObject] {
-        let pending = Set(objects.filter { RBACPermissions.roleKinds.contains($0.kind) && RBACPermissions.isPending($0) }.map(\.name))
-        return objects.filter { object in
-            guard ["ServiceAccount", "ClusterRole", "Role", "ClusterRoleBinding", "RoleBinding"].contains(object.kind) else { return false }
-            if RBACPermissions.roleKinds.contains(object.kind) { return !RBACPermissions.isPending(object) }
-            if object.kind.hasSuffix("Binding"), let role = object.json["roleRef"]?["name"]?.stringValue { return !pending.contains(role) }
-            return true
-        }
+        objects.filter { ["ServiceAccount", "ClusterRole", "Role", "ClusterRoleBinding", "RoleBinding"].contains($0.kind) }
     }
 }
 

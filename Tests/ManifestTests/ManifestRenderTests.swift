@@ -24,6 +24,7 @@ struct ManifestRenderTests {
             "ClusterRole/openshell-operator", "ClusterRole/openshell-operator-cluster",
             "ClusterRoleBinding/openshell-operator-cluster",
             "ClusterRole/openshell-operator-gateway", "ClusterRoleBinding/openshell-operator-gateway",
+            "ClusterRole/openshell-operator-gateway-optional", "ClusterRoleBinding/openshell-operator-gateway-optional",
             "Role/openshell-operator-leader-election", "RoleBinding/openshell-operator-leader-election",
             "Deployment/openshell-operator", "PodDisruptionBudget/openshell-operator", "Service/openshell-operator-metrics",
         ]
@@ -34,6 +35,9 @@ struct ManifestRenderTests {
                                 "ClusterRoleBinding/openshell-operator-policy-rules"])
         }
         #expect(Set(names) == expected)
+        // The roles the least-privilege matrix leaves out are exactly those labelled as pending their proof.
+        let pending = install.objects.filter { $0.kind.hasSuffix("Role") && $0.labels["openshell.ai/rbac-proof"] == "pending" }.map(\.name)
+        #expect(Set(pending) == RBACPermissions.pendingRoles)
         // Everything namespaced lives in openshell-system, except the single-namespace grant.
         let clusterScoped: Set<String> = ["Namespace", "CustomResourceDefinition", "ClusterRole", "ClusterRoleBinding"]
         for object in install.objects where !clusterScoped.contains(object.kind) {
@@ -127,23 +131,24 @@ struct ManifestRenderTests {
 
     @Test("the NetworkPolicy component adds an ingress policy for the operator's metrics port")
     func networkPolicyComponent() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("manifest-component-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        // kustomize accepts only relative paths to other kustomizations.
-        let up = String(repeating: "../", count: directory.pathComponents.count - 1)
-        let root = up + Kustomize.repositoryRoot.path.dropFirst()
-        try Data("""
-            apiVersion: kustomize.config.k8s.io/v1beta1
-            kind: Kustomization
-            resources: [\(root)/\(Kustomize.clusterWide)]
-            components: [\(root)/manifests/components/network-policy]
-            """.utf8).write(to: directory.appendingPathComponent("kustomization.yaml"))
-        let install = RenderedInstall(objects: try Kustomize.render(directory.path))
+        let install = RenderedInstall(objects: try Kustomize.render(Kustomize.clusterWide, component: "manifests/components/network-policy"))
         let policy = try #require(install.object(kind: "NetworkPolicy", name: "openshell-operator"))
         #expect(policy.namespace == "openshell-system")
         let labels = install.deployment?[path: ["spec", "template", "metadata", "labels"]]?.objectValue ?? [:]
         #expect(policy[path: ["spec", "podSelector", "matchLabels"]]?.objectValue?.allSatisfy { labels[$0.key] == $0.value } == true)
         #expect(policy[path: ["spec", "ingress"]]?.arrayValue?.first?["ports"]?.arrayValue?.first?["port"] == "metrics")
+    }
+
+    @Test("the sandbox-only component runs --controllers=sandbox and drops the gateway reconciler's ClusterRoles and bindings",
+          arguments: [Kustomize.clusterWide, Kustomize.singleNamespace])
+    func sandboxOnlyComponent(overlay: String) throws {
+        let full = RenderedInstall(objects: try Kustomize.render(overlay))
+        let install = RenderedInstall(objects: try Kustomize.render(overlay, component: Kustomize.sandboxOnly))
+        #expect(install.flag("controllers") == "sandbox")
+        #expect(install.object(kind: "ClusterRole", name: RBACPermissions.gatewayRole) == nil)
+        #expect(install.object(kind: "ClusterRoleBinding", name: RBACPermissions.gatewayRole) == nil)
+        let dropped = Set(full.objects.map { "\($0.kind)/\($0.name)" }).subtracting(install.objects.map { "\($0.kind)/\($0.name)" })
+        let gatewayRoles = [RBACPermissions.gatewayRole] + RBACPermissions.pendingRoles.sorted()
+        #expect(dropped == Set(gatewayRoles.flatMap { ["ClusterRole/\($0)", "ClusterRoleBinding/\($0)"] }))
     }
 }

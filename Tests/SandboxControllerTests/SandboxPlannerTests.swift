@@ -1,7 +1,8 @@
 //! The sandbox reconciler's decisions (SandboxPlanner), table by table:
 //! creation, readiness at the current generation, suspend and resume,
 //! rollouts by suspend/resume, foreign and predecessor Sandboxes, expiry,
-//! blocked input, failures with both failure policies, and deletion.
+//! blocked input, failures with both failure policies, deletion, and
+//! restarts asked for with the `openshell.ai/restartedAt` annotation.
 import Foundation
 import KubeCore
 import KubeRuntime
@@ -81,6 +82,14 @@ private func snapshot(
         desired: blocker.map { .failure(BlockedError($0)) } ?? .success(rendered), className: nil, expiresAt: expiresAt,
         live: live, pod: pod, liveConfigMap: configMap ?? (live == nil ? nil : ownedConfigMap(rendered)), liveNetworkPolicy: nil,
         now: time)
+}
+
+/// `object` carrying `openshell.ai/restartedAt: value` (an OpenShellSandbox's request, or a Sandbox's stamp).
+private func restartedAt(_ value: String, _ object: KubeObject) -> KubeObject {
+    var object = object
+    if object.json["metadata"]?["annotations"] == nil { object.json["metadata"]?["annotations"] = [:] }
+    object.json["metadata"]?["annotations"]?[OpenShellLabels.restartedAtAnnotation] = .string(value)
+    return object
 }
 
 private func kinds(_ actions: [SandboxAction]) -> [String] {
@@ -391,5 +400,107 @@ struct OwnedFieldsPatchTests {
         let live = KubeObject(["metadata": ["name": "x", "annotations": ["agents.x-k8s.io/pod-name": "x", "ours": "old"]]])
         let desired = KubeObject(["metadata": ["name": "x", "annotations": ["ours": "new"]]])
         #expect(ownedFieldsPatch(live: live, desired: desired, fields: []) == ["metadata": ["annotations": ["ours": "new"]]])
+    }
+
+    // MARK: Requested restarts (openshell.ai/restartedAt)
+
+    @Test("a requested restart: the Sandbox is suspended and stamped in one patch, then resumed once the pod is gone, never again")
+    func requestedRestartCycle() throws {
+        let request = "2026-12-06T22:00:00Z"
+        let asked = restartedAt(request, owner())
+        let rendered = render(asked, OpenShellSandboxSpec())
+        let ready = SandboxPlanner.plan(snapshot(owner: asked, status: OpenShellSandboxStatus(phase: .ready), desired: rendered, live: live(rendered)))
+        #expect(patchBody(ready) == [
+            "metadata": ["annotations": [OpenShellLabels.restartedAtAnnotation: .string(request)]],
+            "spec": ["operatingMode": "Suspended"],
+        ])
+        #expect(ready.status.observedRestartedAt == request)
+        #expect(ready.status.phase == .provisioning)
+        #expect(ready.status.conditions?[type: "Ready"]?.reason == "RestartRequested")
+        #expect(ready.events.map(\.reason) == ["Restarting"])
+        #expect(ready.events.first?.note == "Restarting the sandbox as requested (openshell.ai/restartedAt: \(request)); the workspace is kept")
+
+        // The Sandbox carries the stamp; its pod is still stopping: wait, no second Restarting.
+        let stopping = restartedAt(request, live(rendered, mode: .suspended, ready: false))
+        let waiting = SandboxPlanner.plan(snapshot(owner: asked, status: ready.status, desired: rendered, live: stopping))
+        #expect(patchBody(waiting) == nil)
+        #expect(waiting.events.isEmpty)
+        #expect(waiting.status.conditions?[type: "Ready"]?.reason == "RestartRequested")
+
+        // The pod is gone: start a new one.
+        let stopped = restartedAt(request, live(rendered, mode: .suspended, ready: false, readyReason: "SandboxSuspended", suspended: true))
+        let resumed = SandboxPlanner.plan(snapshot(owner: asked, status: waiting.status, desired: rendered, live: stopped))
+        #expect(patchBody(resumed) == ["spec": ["operatingMode": "Running"]])
+        #expect(resumed.events.map(\.reason) == ["Restarted"])
+        #expect(resumed.events.first?.note == "Starting a new pod as requested (openshell.ai/restartedAt: \(request))")
+
+        // Ready again: the same value asks for nothing more.
+        let again = SandboxPlanner.plan(snapshot(owner: asked, status: resumed.status, desired: rendered, live: restartedAt(request, live(rendered))))
+        #expect(again.actions.isEmpty)
+        #expect(again.status.phase == .ready)
+        #expect(again.events.map(\.reason) == ["Ready"])
+        #expect(again.status.observedRestartedAt == request)
+    }
+
+    @Test("crash-safe: a Sandbox already stamped with the value is never suspended again, whatever the status says")
+    func requestedRestartServedBeforeACrash() {
+        let request = "2026-12-06T22:00:00Z"
+        let asked = restartedAt(request, owner())
+        let rendered = render(asked, OpenShellSandboxSpec())
+        // The suspend was written, the status was not (a crash in between): the cycle just goes on.
+        let stopped = restartedAt(request, live(rendered, mode: .suspended, ready: false, readyReason: "SandboxSuspended", suspended: true))
+        let midCycle = SandboxPlanner.plan(snapshot(owner: asked, status: OpenShellSandboxStatus(phase: .ready), desired: rendered, live: stopped))
+        #expect(patchBody(midCycle) == ["spec": ["operatingMode": "Running"]])
+        #expect(!midCycle.events.map(\.reason).contains("Restarting"))
+        #expect(midCycle.status.observedRestartedAt == request)
+        // The whole cycle ran, its last status write was lost: nothing to do but record the value.
+        let done = SandboxPlanner.plan(snapshot(owner: asked, status: OpenShellSandboxStatus(phase: .ready), desired: rendered, live: restartedAt(request, live(rendered))))
+        #expect(done.actions.isEmpty)
+        #expect(done.events.isEmpty)
+        #expect(done.status.observedRestartedAt == request)
+    }
+
+    @Test("a restart requested after the pod ended starts a new one at once: no backoff, the failure policy's count unchanged")
+    func requestedRestartOfAFailedSandbox() {
+        let request = "2026-12-06T22:00:00Z"
+        let spec = OpenShellSandboxSpec(failurePolicy: FailurePolicy(action: "Restart", maxRestarts: 1))
+        let asked = restartedAt(request, owner())
+        let rendered = render(asked, spec)
+        let failed = OpenShellSandboxStatus(
+            phase: .failed, restartCount: 1, lastExitCode: 3, lastFailedPodUID: "pod-1", lastFailureTime: KubeTime.format(now.addingTimeInterval(-5)))
+        let sandbox = live(rendered, ready: false, readyReason: "PodFailed", finished: "PodFailed")
+        let plan = SandboxPlanner.plan(snapshot(owner: asked, spec: spec, status: failed, desired: rendered, live: sandbox, pod: failedPod()))
+        #expect(patchBody(plan)?[path: ["spec", "operatingMode"]] == "Suspended")
+        #expect(plan.events.map(\.reason) == ["Restarting"])
+        #expect(plan.status.restartCount == 1)
+        #expect(plan.requeueAfter == nil)
+    }
+
+    @Test("no cycle where nothing runs: a new, suspended or expired sandbox records the value as met", arguments: ["new", "suspended", "expired"])
+    func requestedRestartWithoutAPod(situation: String) {
+        let request = "2026-12-06T22:00:00Z"
+        let asked = restartedAt(request, owner())
+        let spec = OpenShellSandboxSpec(suspended: situation == "suspended" ? true : nil)
+        let expiresAt: Date? = situation == "expired" ? now.addingTimeInterval(-1) : nil
+        let rendered = render(asked, spec, expiresAt: expiresAt)
+        let running = situation == "new" ? nil : live(rendered, mode: situation == "suspended" ? .suspended : .running, ready: false, suspended: situation == "suspended")
+        let plan = SandboxPlanner.plan(snapshot(owner: asked, spec: spec, desired: rendered, expiresAt: expiresAt, live: running))
+        #expect(plan.status.observedRestartedAt == request)
+        #expect(!plan.events.map(\.reason).contains("Restarting"), "\(plan.events)")
+        #expect(patchBody(plan)?[path: ["spec", "operatingMode"]] == nil)
+        if situation == "new" {
+            guard case .create(let sandbox)? = plan.actions.last else { return #expect(Bool(false), "no create") }
+            #expect(sandbox.annotations[OpenShellLabels.restartedAtAnnotation] == request)
+        }
+    }
+
+    @Test("a value longer than the status field can hold restarts nothing and says why")
+    func requestedRestartTooLong() {
+        let asked = restartedAt(String(repeating: "x", count: 65), owner())
+        let rendered = render(asked, OpenShellSandboxSpec())
+        let plan = SandboxPlanner.plan(snapshot(owner: asked, desired: rendered, live: live(rendered)))
+        #expect(patchBody(plan) == nil)
+        #expect(plan.status.observedRestartedAt == nil)
+        #expect(plan.events.map(\.reason) == ["InvalidRestartRequest", "Ready"])
     }
 }

@@ -156,6 +156,8 @@ extension OpenShellSandboxStatus: SchemaDescribed {
             "lastExitCode": .integer("The main process's last exit code."),
             "lastFailedPodUID": .string("The last pod whose failure was counted (a failure counts once).").maxLength(64),
             "lastFailureTime": .string("When that failure was observed (RFC 3339); the restart backoff counts from it.").format("date-time"),
+            "observedRestartedAt": .string("The openshell.ai/restartedAt annotation value the operator last acted on; a requested restart happens once per value.")
+                .maxLength(64),
         ])
     }
 }

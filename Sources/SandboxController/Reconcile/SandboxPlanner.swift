@@ -20,6 +20,11 @@
 //!    up (the rollout hash) is rolled out by suspending and resuming.
 //! 6. The pod's end is counted once per pod; the failure policy restarts
 //!    it after a backoff, up to its limit.
+//! 7. A new `openshell.ai/restartedAt` annotation value restarts a running
+//!    sandbox once, by the same suspend/resume cycle. The value is stamped on
+//!    the Sandbox in the same patch that suspends it (so a retried run, or
+//!    one after a crash before the status write, sees it served) and kept in
+//!    `status.observedRestartedAt`.
 import Foundation
 import KubeCore
 import KubeRuntime
@@ -115,6 +120,10 @@ public enum SandboxEventReason {
     public static let resumed = "Resumed"
     public static let rollingOut = "RollingOut"
     public static let restarting = "Restarting"
+    /// A requested restart (`openshell.ai/restartedAt`) started the new pod.
+    public static let restarted = "Restarted"
+    /// The `openshell.ai/restartedAt` value cannot be recorded (too long).
+    public static let invalidRestartRequest = "InvalidRestartRequest"
     public static let expired = "Expired"
     public static let failed = "Failed"
     public static let deleting = "Deleting"
@@ -129,6 +138,10 @@ public enum SandboxPlanner {
     public static let maxRestartBackoff: Duration = .seconds(300)
     /// How often a wait on someone else (a predecessor's Sandbox) is re-checked.
     static let recheck: Duration = .seconds(5)
+    /// The longest `openshell.ai/restartedAt` value acted on (the status field's limit).
+    public static let maxRestartRequestLength = 64
+    /// The Ready reason while a requested restart stops the old pod.
+    static let restartRequestedReason = "RestartRequested"
 
     public static func plan(_ snapshot: SandboxSnapshot) -> SandboxPlan {
         var planner = Run(snapshot)
@@ -170,6 +183,23 @@ private struct Run {
     var deleteOnExpiry: Bool { SandboxLifetime.deletesOnExpiry(s.spec) }
     var isExpired: Bool { s.expiresAt.map { $0 <= s.now } ?? false }
 
+    /// The `openshell.ai/restartedAt` value on the OpenShellSandbox, when usable.
+    var requestedRestart: String? {
+        guard let value = s.owner.annotations[OpenShellLabels.restartedAtAnnotation], !value.isEmpty,
+              value.count <= SandboxPlanner.maxRestartRequestLength else { return nil }
+        return value
+    }
+
+    /// A restart request that needs no cycle (nothing runs, or a new pod starts anyway): recorded as met.
+    mutating func absorbRestartRequest() {
+        if let request = requestedRestart { status.observedRestartedAt = request }
+    }
+
+    /// Whether an earlier run started a requested restart that is still stopping the old pod.
+    var restartRequestInProgress: Bool {
+        s.status.conditions?[type: SandboxConditionType.ready]?.reason == SandboxPlanner.restartRequestedReason
+    }
+
     mutating func requeue(after delay: Duration) {
         requeueAfter = min(requeueAfter ?? delay, delay)
     }
@@ -182,6 +212,12 @@ private struct Run {
         status.expiresAt = s.expiresAt.map(KubeTime.format)
         if s.owner.isBeingDeleted { return decideDeletion() }
         if !s.owner.finalizers.contains(OpenShellLabels.sandboxFinalizer) { actions.append(.addFinalizer) }
+        if let value = s.owner.annotations[OpenShellLabels.restartedAtAnnotation], value != s.status.observedRestartedAt,
+           value.count > SandboxPlanner.maxRestartRequestLength {
+            events.append(PlannedEvent(
+                .warning, SandboxEventReason.invalidRestartRequest,
+                "\(OpenShellLabels.restartedAtAnnotation) is longer than \(SandboxPlanner.maxRestartRequestLength) characters; no restart (kubectl openshell restart writes the time)"))
+        }
 
         if let live = s.live, !ownsLive { return decideForeign(live) }
         if case .failure(let error) = s.desired { blocker = error.blocker }
@@ -239,14 +275,18 @@ private struct Run {
         status.podIPs = nil
         status.serviceFQDN = nil
         if isExpired {
+            absorbRestartRequest()
             phase = .expired
             readyReason = "Expired"
             readyMessage = "the lifetime ended at \(status.expiresAt ?? "")" + (deleteOnExpiry ? "; the sandbox and its workspace were deleted" : "")
             return
         }
         guard case .success(let desired) = s.desired else { return reportBlocked() }
+        // The pod about to be created is new: a pending restart request is met.
+        absorbRestartRequest()
         syncOwnedObjects(desired)
         var sandbox = desired.sandbox
+        if let request = requestedRestart { sandbox.json["metadata"]?["annotations"]?[OpenShellLabels.restartedAtAnnotation] = .string(request) }
         // Created suspended when asked; otherwise running.
         sandbox.json["spec"]?["operatingMode"] = .string(wantsSuspended ? OperatingMode.suspended.rawValue : OperatingMode.running.rawValue)
         if sandbox.json["spec"]?["shutdownPolicy"] == nil { sandbox.json["spec"]?["shutdownPolicy"] = "Retain" }
@@ -264,6 +304,7 @@ private struct Run {
     mutating func decideOwned(_ live: KubeObject) {
         let state = AgentSandboxState(sandbox: live, pod: s.pod)
         if isExpired || state.expired {
+            absorbRestartRequest()
             phase = .expired
             readyReason = "Expired"
             readyMessage = "the lifetime ended at \(status.expiresAt ?? "")" + (deleteOnExpiry ? "; the sandbox is being deleted" : "; the pod was stopped and the workspace kept")
@@ -271,7 +312,7 @@ private struct Run {
             status.serviceFQDN = nil
             // Still bring shutdownTime/shutdownPolicy up to date, so the
             // Agent Sandbox controller carries the expiry out.
-            if case .success(let desired) = s.desired { patchSandbox(live, desired: desired, mode: state.mode) }
+            if case .success(let desired) = s.desired { patchSandbox(live, desired: desired, mode: state.mode, restartStamp: requestedRestart) }
             return
         }
         guard case .success(let desired) = s.desired else {
@@ -286,7 +327,31 @@ private struct Run {
         let termination = state.termination
         var targetMode: OperatingMode = wantsSuspended ? .suspended : .running
 
-        if let termination, state.mode == .running, !wantsSuspended, !templateChanged {
+        // A request is pending until the Sandbox carries its value (stamped by the suspending patch).
+        let request = requestedRestart
+        let pending = request != nil && request != live.annotations[OpenShellLabels.restartedAtAnnotation]
+        var restartRequested = restartRequestInProgress && !wantsSuspended
+        if let request, pending, !wantsSuspended {
+            if status.observedRestartedAt != request {
+                events.append(PlannedEvent(
+                    .normal, SandboxEventReason.restarting,
+                    "Restarting the sandbox as requested (\(OpenShellLabels.restartedAtAnnotation): \(request)); the workspace is kept"))
+            }
+            restartRequested = true
+        }
+        // Acted on in this plan (suspended, the resume starts a new pod anyway;
+        // mid-cycle, the coming pod is new), or served before a crash kept the
+        // status from saying so.
+        if let request { status.observedRestartedAt = request }
+
+        if pending, !wantsSuspended, state.mode == .running {
+            // A requested restart: stop the pod (ended or not, no backoff; the
+            // failure policy's count is unchanged), then start a new one.
+            targetMode = .suspended
+            if templateChanged {
+                notUpToDate = ("RollingOut", "restarting the sandbox to apply a changed image, command, environment or policy; the workspace is kept")
+            }
+        } else if let termination, state.mode == .running, !wantsSuspended, !templateChanged {
             targetMode = decideTermination(termination)
         } else if templateChanged, state.mode == .running, !wantsSuspended {
             // The running pod cannot pick this up: stop it, then start the new one.
@@ -300,12 +365,18 @@ private struct Run {
         if state.mode == .suspended, targetMode == .running {
             let cycling = s.status.conditions?[type: SandboxConditionType.upToDate]?.reason == "RollingOut"
                 || s.status.lastFailedPodUID != nil && s.status.phase == .failed
-            if !cycling { events.append(PlannedEvent(.normal, SandboxEventReason.resumed, "Resuming the sandbox")) }
+            if restartRequested {
+                events.append(PlannedEvent(
+                    .normal, SandboxEventReason.restarted,
+                    "Starting a new pod as requested (\(OpenShellLabels.restartedAtAnnotation): \(status.observedRestartedAt ?? ""))"))
+            } else if !cycling {
+                events.append(PlannedEvent(.normal, SandboxEventReason.resumed, "Resuming the sandbox"))
+            }
         }
         if state.mode == .running, targetMode == .suspended, wantsSuspended {
             events.append(PlannedEvent(.normal, SandboxEventReason.suspending, "Suspending the sandbox; the workspace is kept"))
         }
-        patchSandbox(live, desired: desired, mode: targetMode)
+        patchSandbox(live, desired: desired, mode: targetMode, restartStamp: pending ? request : nil)
 
         if phase == .failed { return }
         if targetMode == .suspended && wantsSuspended {
@@ -322,8 +393,10 @@ private struct Run {
         }
         if targetMode == .suspended || state.mode == .suspended {
             phase = .provisioning
-            readyReason = "Restarting"
-            readyMessage = "stopping the old pod before starting a new one"
+            readyReason = restartRequested && targetMode == .suspended ? SandboxPlanner.restartRequestedReason : "Restarting"
+            readyMessage = restartRequested && targetMode == .suspended
+                ? "restarting as requested: stopping the old pod before starting a new one"
+                : "stopping the old pod before starting a new one"
             status.podIPs = nil
             status.serviceFQDN = nil
             return
@@ -449,8 +522,10 @@ private struct Run {
 
     /// Patches the Sandbox's labels, annotations and spec (never status, never
     /// `volumeClaimTemplates`) to the desired values with `mode`.
-    mutating func patchSandbox(_ live: KubeObject, desired: RenderedSandbox, mode: OperatingMode) {
+    /// `restartStamp`: the `openshell.ai/restartedAt` value this write serves, stamped on the Sandbox.
+    mutating func patchSandbox(_ live: KubeObject, desired: RenderedSandbox, mode: OperatingMode, restartStamp: String? = nil) {
         var target = desired.sandbox
+        if let restartStamp { target.json["metadata"]?["annotations"]?[OpenShellLabels.restartedAtAnnotation] = .string(restartStamp) }
         target.json["spec"]?["operatingMode"] = .string(mode.rawValue)
         // Explicit, so the server's default is not a difference.
         if target.json["spec"]?["shutdownPolicy"] == nil { target.json["spec"]?["shutdownPolicy"] = "Retain" }
