@@ -52,7 +52,7 @@ public struct GatewayControllerSetup: ControllerSetup {
         // The Kubernetes version (for the renderer's defaults) is read from the server's /version at the first reconcile.
         let reconciler = GatewayReconciler(
             client: context.client, caches: caches, events: context.events, clock: context.clock, logger: context.logger,
-            clusterVersion: ClusterVersionReader(client: context.client))
+            clusterVersion: ClusterVersionReader(client: context.client), scrubber: context.scrubber)
         let controller = Controller(
             configuration: context.controllerConfiguration(name: Self.controllerName), primary: caches.gateways,
             queue: context.queue, reconciler: reconciler, clock: context.clock, logger: context.logger,

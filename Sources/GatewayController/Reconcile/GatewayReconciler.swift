@@ -39,15 +39,18 @@ public struct GatewayReconciler: Reconciler {
     let logger: Logger
     /// The API server's version, read once (`ClusterVersion`).
     let clusterVersion: ClusterVersionReader
+    /// Learns the value of every Secret read, so no log line or Event note can carry one.
+    let scrubber: SecretScrubber
 
     public init(client: RESTClient, caches: GatewayCaches, events: EventRecorder, clock: any WallClock, logger: Logger,
-                clusterVersion: ClusterVersionReader? = nil) {
+                clusterVersion: ClusterVersionReader? = nil, scrubber: SecretScrubber = SecretScrubber()) {
         self.client = client
         self.caches = caches
         self.events = events
         self.clock = clock
         self.logger = logger
         self.clusterVersion = clusterVersion ?? ClusterVersionReader(client: client)
+        self.scrubber = scrubber
     }
 
     static let writeOptions = WriteOptions(fieldManager: OpenShellLabels.fieldManager, fieldValidation: .strict)
@@ -209,12 +212,24 @@ public struct GatewayReconciler: Reconciler {
         return apis
     }
 
-    /// A Secret with its values, read from the server; nil when it does not exist.
+    /// A Secret with its values, read from the server; nil when it does not exist. Its values (as
+    /// stored and decoded) are registered with the scrubber before anything else sees them.
     func readSecret(_ name: String, namespace: String) async throws -> KubeObject? {
+        let secret: KubeObject
         do {
-            return try await client.get(GatewayResources.secrets, namespace: namespace, name: name)
+            secret = try await client.get(GatewayResources.secrets, namespace: namespace, name: name)
         } catch let error as APIError where error.code == 404 {
             return nil
+        }
+        Self.register(valuesOf: secret, with: scrubber)
+        return secret
+    }
+
+    /// Registers each value of `secret`'s `data`, base64 as stored and decoded when it is text.
+    static func register(valuesOf secret: KubeObject, with scrubber: SecretScrubber) {
+        for case let .string(encoded) in (secret.json["data"]?.objectValue ?? [:]).values {
+            scrubber.register(encoded)
+            if let decoded = Data(base64Encoded: encoded).flatMap({ String(data: $0, encoding: .utf8) }) { scrubber.register(decoded) }
         }
     }
 
