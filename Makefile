@@ -3,6 +3,8 @@
 #   make run     start the embedded local cluster with the operator and the examples
 #   make test    run every test: unit, integration against the local API server, kubectl scenarios
 #   make bench   run the benchmarks and print their figures
+#   make static  the release binary the container image ships (Swift runtime linked in)
+#   make e2e     run that binary against the local cluster until the examples are Ready
 #   make docs    regenerate the generated docs (docs/crd-reference.md)
 #
 # Both targets install missing system packages first (apt-get; root needed).
@@ -11,7 +13,7 @@ SWIFT ?= swift
 STATE_DIR ?= .local-cluster
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: all deps build run test bench docs clean
+.PHONY: all deps build run test bench static e2e fresh-clone-check docs clean
 
 all: build
 
@@ -47,6 +49,17 @@ bench: deps
 	.build/release/operator-bench restart
 	.build/release/operator-bench sandboxes
 	.build/release/operator-bench failover
+
+# The binary of the Containerfile: release, the Swift runtime linked statically.
+static: deps
+	$(SWIFT) build -c release --static-swift-stdlib --product openshell-operator
+
+e2e: static
+	scripts/e2e-static.sh
+
+# The README's `make run` from a fresh clone of HEAD (CI runs it).
+fresh-clone-check:
+	scripts/fresh-clone-check.sh
 
 docs: build
 	$(SWIFT) run $(SWIFT_BUILD_FLAGS) openshell-operator crds --reference > docs/crd-reference.md
