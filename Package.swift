@@ -16,7 +16,9 @@
 //   WorkQueue         the crash-safe work queue and observed-state cache in SQLite
 //   KubeRuntime       informers, controllers, leader election, Events, runtime metrics
 //   Operator          the operator process: configuration, HTTP endpoints, logging, assembly
+//   ProcessSupport    the package's own executables as child processes (tests and the chaos harness)
 //   TestSupport       test-only helpers (a local API server per test); never shipped
+//   OperatorTestSupport  test-only: the operator against a simulated cluster, in-process or as its binary
 import PackageDescription
 
 let package = Package(
@@ -236,12 +238,14 @@ let package = Package(
             ]
         ),
 
+        // Child processes and free ports, without the Testing library: used by ChaosSupport and TestSupport.
+        .target(name: "ProcessSupport"),
         // The chaos harness: workload, invariant checker and the two runs, shared by operator-chaos and ChaosTests.
         .target(
             name: "ChaosSupport",
             dependencies: [
                 "BenchSupport", "LocalAPIServer", "ClusterSimulators", "KubeClient", "KubeCore", "OpenShellAPI", "SandboxController",
-                .product(name: "Logging", package: "swift-log"),
+                "ProcessSupport", .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
@@ -252,8 +256,17 @@ let package = Package(
         // MARK: Tests
         .target(
             name: "TestSupport",
-            dependencies: ["LocalAPIServer", "KubeClient", "KubeCore", "PKI", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["LocalAPIServer", "KubeClient", "KubeCore", "PKI", "ProcessSupport", .product(name: "Logging", package: "swift-log")],
             path: "Sources/TestSupport"
+        ),
+        // The operator's test cluster (server, simulators, CRDs, the operator in-process or as its binary),
+        // kept out of TestSupport so the lower-level test targets need not build the operator.
+        .target(
+            name: "OperatorTestSupport",
+            dependencies: [
+                "TestSupport", "ProcessSupport", "ClusterSimulators", "OpenShellAPI", "Operator", "LocalAPIServer", "KubeClient", "KubeCore",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(name: "KubeCoreTests", dependencies: ["KubeCore"]),
         .testTarget(name: "KubeSchemaTests", dependencies: ["KubeSchema"]),
@@ -313,7 +326,7 @@ let package = Package(
             name: "SandboxControllerTests",
             dependencies: [
                 "SandboxController", "OpenShellAPI", "Operator", "KubeRuntime", "KubeClient", "KubeCore", "KubeSchema",
-                "WorkQueue", "LocalAPIServer", "LocalCluster", "ClusterSimulators", "TestSupport",
+                "WorkQueue", "LocalAPIServer", "LocalCluster", "ClusterSimulators", "TestSupport", "OperatorTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["Golden"]
@@ -322,7 +335,7 @@ let package = Package(
             name: "HostileInputTests",
             dependencies: [
                 "OpenShellAPI", "SandboxController", "Operator", "KubeClient", "KubeCore", "LocalAPIServer",
-                "ClusterSimulators", "TestSupport",
+                "ClusterSimulators", "TestSupport", "OperatorTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["Corpus"]
@@ -331,7 +344,7 @@ let package = Package(
             name: "GatewayControllerTests",
             dependencies: [
                 "GatewayController", "GatewayPKI", "OpenShellAPI", "Operator", "KubeRuntime", "KubeClient", "KubeCore", "KubeSchema",
-                "LocalAPIServer", "ClusterSimulators", "TestSupport",
+                "LocalAPIServer", "ClusterSimulators", "TestSupport", "OperatorTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["Golden"]
@@ -359,7 +372,7 @@ let package = Package(
         .testTarget(
             name: "OperatorTests",
             dependencies: [
-                "Operator", "OpenShellAPI", "ClusterSimulators", "KubeRuntime", "KubeClient", "KubeCore", "WorkQueue", "LocalAPIServer", "LocalCluster", "TestSupport",
+                "Operator", "OpenShellAPI", "ClusterSimulators", "KubeRuntime", "KubeClient", "KubeCore", "WorkQueue", "LocalAPIServer", "LocalCluster", "TestSupport", "OperatorTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]

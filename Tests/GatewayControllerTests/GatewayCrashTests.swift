@@ -10,39 +10,19 @@ import GatewayController
 import GatewayPKI
 import KubeClient
 import KubeCore
-import Logging
 import OpenShellAPI
+import OperatorTestSupport
 import Testing
 import TestSupport
 
 private let namespace = "gateway-crash"
-private let agentSandboxes = GroupVersionResource(group: "agents.x-k8s.io", version: "v1beta1", resource: "sandboxes")
 
 /// A local cluster with the simulators and CRDs, and the real `openshell-operator` binary started
-/// against it as often as a test likes, always on the same queue database.
-private struct GatewayCrashCluster: Sendable {
-    let test: TestServer
-    let directory: URL
-    let kubeconfig: String
-    var client: RESTClient { test.client }
+/// against it as often as a test likes, always on the same queue database
+/// (`OperatorCluster.start`, `kill`), seen through the gateway scenario.
+private typealias GatewayCrashCluster = OperatorCluster
 
-    /// Starts operator run number `run`; its log is `operator-<run>.log`.
-    func start(_ run: Int) throws -> ChildProcess {
-        try ChildProcess(
-            executable: "openshell-operator",
-            arguments: [
-                "run", "--log-level", "debug", "--kubeconfig", kubeconfig, "--database", directory.appendingPathComponent("queue.db").path,
-                "--no-leader-elect", "--metrics-bind-address", "0", "--health-probe-bind-address", "0",
-            ],
-            logPath: directory.appendingPathComponent("operator-\(run).log").path)
-    }
-
-    /// SIGKILL: no shutdown code runs.
-    func kill(_ process: ChildProcess) async {
-        process.signal(SIGKILL)
-        _ = await process.waitForExit()
-    }
-
+private extension GatewayCrashCluster {
     func gateway() async -> KubeObject? {
         try? await client.get(OpenShellAPIGroup.gateways, namespace: namespace, name: "openshell")
     }
@@ -67,40 +47,17 @@ private struct GatewayCrashCluster: Sendable {
             try await eventually(timeout: timeout, condition, sourceLocation: sourceLocation)
         } catch {
             var report = "gateway status: " + (await gateway()?.status.map { String(decoding: $0.serialized(), as: UTF8.self) } ?? "absent") + "\n"
-            let logs = (try? FileManager.default.contentsOfDirectory(atPath: directory.path))?.filter { $0.hasSuffix(".log") }.sorted() ?? []
-            for log in logs {
-                let text = (try? String(contentsOf: directory.appendingPathComponent(log), encoding: .utf8)) ?? ""
-                report += "\(log):\n" + text.split(separator: "\n").filter { $0.contains("gateway") }.suffix(30).joined(separator: "\n") + "\n"
-            }
+            report += logTails(lines: 30) { $0.contains("gateway") }
             Issue.record(Comment(rawValue: report), sourceLocation: sourceLocation)
             throw error
         }
     }
 
     static func with(_ body: @Sendable (GatewayCrashCluster) async throws -> Void) async throws {
-        try await TestServer.with { test in
-            var options = SimulatorOptions()
-            options.podReadyDelay = .milliseconds(100)
-            options.podStopDelay = .milliseconds(100)
-            var logger = Logger(label: "gateway-crash-tests")
-            logger.logLevel = .error
-            let simulators = ClusterSimulators.services(core: test.server.core, faults: test.server.faults, options: options, logger: logger)
-            try await test.installCRD(AgentSandboxCRD.definition, resource: agentSandboxes)
-            for crd in OpenShellCRDs.all {
-                let plural = crd.json["spec"]?[path: ["names", "plural"]]?.stringValue ?? ""
-                try await test.installCRD(crd, resource: GroupVersionResource(group: OpenShellAPIGroup.group, version: OpenShellAPIGroup.version, resource: plural))
-            }
-            _ = try await test.namespace(namespace)
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("osg-crash-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            defer { try? FileManager.default.removeItem(at: directory) }
-            let cluster = GatewayCrashCluster(test: test, directory: directory, kubeconfig: try test.writeKubeconfig(in: directory))
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for service in simulators { group.addTask { try await service.run() } }
-                defer { group.cancelAll() }
-                try await body(cluster)
-            }
-        }
+        var options = SimulatorOptions()
+        options.podReadyDelay = .milliseconds(100)
+        options.podStopDelay = .milliseconds(100)
+        try await withOperatorCluster(simulatorOptions: options, namespaces: [namespace], label: "gateway-crash-tests", body)
     }
 }
 

@@ -11,14 +11,13 @@ import GatewayPKI
 import KubeClient
 import KubeCore
 import LocalAPIServer
-import Logging
 import OpenShellAPI
 import Operator
+import OperatorTestSupport
 import Testing
 import TestSupport
 
 private let namespace = "gateway-ops"
-private let agentSandboxes = GroupVersionResource(group: "agents.x-k8s.io", version: "v1beta1", resource: "sandboxes")
 
 /// A cluster with the simulators and CRDs, and the operator running the gateway controller in-process.
 private struct OperationsCluster: Sendable {
@@ -30,35 +29,11 @@ private struct OperationsCluster: Sendable {
     ) async throws {
         var serverOptions = APIServerOptions()
         serverOptions.kubernetesVersion = (1, kubernetesMinor, 0)
-        try await TestServer.with(options: serverOptions) { test in
-            var options = SimulatorOptions()
-            options.podReadyDelay = .milliseconds(50)
-            options.podStopDelay = .milliseconds(50)
-            options.retryInitialDelay = .milliseconds(10)
-            options.retryMaximumDelay = .milliseconds(300)
-            options.brokenImages = brokenImages
-            var logger = Logger(label: "gateway-operations-tests")
-            logger.logLevel = .error
-            let simulators = ClusterSimulators.services(core: test.server.core, faults: test.server.faults, options: options, logger: logger)
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("osg-ops-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            defer { try? FileManager.default.removeItem(at: directory) }
-            try await test.installCRD(AgentSandboxCRD.definition, resource: agentSandboxes)
-            for crd in OpenShellCRDs.all {
-                let plural = crd.json["spec"]?[path: ["names", "plural"]]?.stringValue ?? ""
-                try await test.installCRD(crd, resource: GroupVersionResource(group: OpenShellAPIGroup.group, version: OpenShellAPIGroup.version, resource: plural))
-            }
-            _ = try await test.namespace(namespace)
-            let configuration = OperatorConfiguration(
-                kubeconfig: try test.writeKubeconfig(in: directory), databasePath: directory.appendingPathComponent("queue.db").path,
-                metricsAddress: nil, probeAddress: nil, leaderElection: nil)
-            let process = OperatorProcess(configuration: configuration, setups: [GatewayControllerSetup()], logger: logger)
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for service in simulators { group.addTask { try await service.run() } }
-                group.addTask { try await process.run() }
-                defer { group.cancelAll() }
-                try await body(OperationsCluster(test: test))
-            }
+        try await withOperator(
+            setups: [GatewayControllerSetup()], serverOptions: serverOptions, simulatorOptions: .fast(brokenImages: brokenImages),
+            namespaces: [namespace], label: "gateway-operations-tests"
+        ) { test in
+            try await body(OperationsCluster(test: test))
         }
     }
 

@@ -15,44 +15,17 @@ import LocalAPIServer
 import Logging
 import OpenShellAPI
 import Operator
+import OperatorTestSupport
 import Testing
 import TestSupport
 
 private let namespace = "openshell-system"
-private let agentSandboxes = GroupVersionResource(group: "agents.x-k8s.io", version: "v1beta1", resource: "sandboxes")
 
 /// A server with simulators and CRDs (cert-manager's when asked), and the operator running against it.
 private func withOperator(installCertManager: Bool, _ body: @Sendable (TestServer) async throws -> Void) async throws {
-    try await TestServer.with { test in
-        var options = SimulatorOptions()
-        options.podReadyDelay = .milliseconds(50)
-        options.podStopDelay = .milliseconds(50)
-        options.retryInitialDelay = .milliseconds(10)
-        options.retryMaximumDelay = .milliseconds(300)
-        var logger = Logger(label: "gateway-optional-api-tests")
-        logger.logLevel = .error
-        let simulators = ClusterSimulators.services(core: test.server.core, faults: test.server.faults, options: options, logger: logger)
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("osg-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        try await test.installCRD(AgentSandboxCRD.definition, resource: agentSandboxes)
-        for crd in OpenShellCRDs.all {
-            let plural = crd.json["spec"]?[path: ["names", "plural"]]?.stringValue ?? ""
-            try await test.installCRD(crd, resource: GroupVersionResource(group: OpenShellAPIGroup.group, version: OpenShellAPIGroup.version, resource: plural))
-        }
-        if installCertManager { try await installCertManagerCRDs(test) }
-        _ = try await test.namespace(namespace)
-        let configuration = OperatorConfiguration(
-            kubeconfig: try test.writeKubeconfig(in: directory), databasePath: directory.appendingPathComponent("queue.db").path,
-            metricsAddress: nil, probeAddress: nil, leaderElection: nil)
-        let process = OperatorProcess(configuration: configuration, setups: [GatewayControllerSetup()], logger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for service in simulators { group.addTask { try await service.run() } }
-            group.addTask { try await process.run() }
-            defer { group.cancelAll() }
-            try await body(test)
-        }
-    }
+    try await OperatorTestSupport.withOperator(
+        setups: [GatewayControllerSetup()], namespaces: [namespace], label: "gateway-optional-api-tests",
+        prepare: { test in if installCertManager { try await installCertManagerCRDs(test) } }, body)
 }
 
 private func installCertManagerCRDs(_ test: TestServer) async throws {

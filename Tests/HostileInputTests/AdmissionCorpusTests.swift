@@ -7,6 +7,7 @@ import Foundation
 import KubeClient
 import KubeCore
 import OpenShellAPI
+import OperatorTestSupport
 import Testing
 import TestSupport
 
@@ -23,11 +24,7 @@ actor SharedServer {
             Task.detached {
                 do {
                     try await TestServer.with { t in
-                        for crd in OpenShellCRDs.all {
-                            let plural = crd.json["spec"]?[path: ["names", "plural"]]?.stringValue ?? ""
-                            try await t.installCRD(crd, resource: GroupVersionResource(
-                                group: OpenShellAPIGroup.group, version: OpenShellAPIGroup.version, resource: plural))
-                        }
+                        try await t.installOperatorCRDs(agentSandbox: false)
                         continuation.yield(.success(t))
                         // Serve until the test process exits.
                         try await Task.sleep(for: .seconds(24 * 3600))

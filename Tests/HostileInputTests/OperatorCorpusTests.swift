@@ -10,9 +10,9 @@ import Foundation
 import KubeClient
 import KubeCore
 import LocalAPIServer
-import Logging
 import OpenShellAPI
 import Operator
+import OperatorTestSupport
 import SandboxController
 import Testing
 import TestSupport
@@ -23,36 +23,8 @@ private let eventsResource = GroupVersionResource(group: "events.k8s.io", versio
 
 /// A server with simulators and CRDs, the namespaces `hostile` and `other`, and the operator running against it.
 private func withOperator(_ body: @Sendable (TestServer) async throws -> Void) async throws {
-    try await TestServer.with { test in
-        var options = SimulatorOptions()
-        options.podReadyDelay = .milliseconds(50)
-        options.podStopDelay = .milliseconds(50)
-        options.retryInitialDelay = .milliseconds(10)
-        options.retryMaximumDelay = .milliseconds(300)
-        var logger = Logger(label: "hostile-input-tests")
-        logger.logLevel = .error
-        let simulators = ClusterSimulators.services(core: test.server.core, faults: test.server.faults, options: options, logger: logger)
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hostile-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        try await test.installCRD(AgentSandboxCRD.definition, resource: SandboxResources.agentSandboxes)
-        for crd in OpenShellCRDs.all {
-            let plural = crd.json["spec"]?[path: ["names", "plural"]]?.stringValue ?? ""
-            try await test.installCRD(crd, resource: GroupVersionResource(group: OpenShellAPIGroup.group, version: OpenShellAPIGroup.version, resource: plural))
-        }
-        _ = try await test.namespace(hostileNamespace)
-        _ = try await test.namespace("other")
-        let configuration = OperatorConfiguration(
-            kubeconfig: try test.writeKubeconfig(in: directory), databasePath: directory.appendingPathComponent("queue.db").path,
-            metricsAddress: nil, probeAddress: nil, leaderElection: nil)
-        let process = OperatorProcess(configuration: configuration, setups: [SandboxControllerSetup()], logger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for service in simulators { group.addTask { try await service.run() } }
-            group.addTask { try await process.run() }
-            defer { group.cancelAll() }
-            try await body(test)
-        }
-    }
+    try await OperatorTestSupport.withOperator(
+        setups: [SandboxControllerSetup()], namespaces: [hostileNamespace, "other"], label: "hostile-input-tests", body)
 }
 
 /// The resource of a fixture object.

@@ -6,6 +6,7 @@ import Foundation
 import KubeClient
 import KubeCore
 import OpenShellAPI
+import OperatorTestSupport
 import Testing
 import TestSupport
 
@@ -26,12 +27,7 @@ struct OperatorCommandTests {
     func runAndShutDown() async throws {
         try await TestServer.with { server in
             // The sandbox controllers' caches sync once their resources are served.
-            try await server.installCRD(
-                AgentSandboxCRD.definition, resource: GroupVersionResource(group: "agents.x-k8s.io", version: "v1beta1", resource: "sandboxes"))
-            for crd in OpenShellCRDs.all {
-                let plural = crd.json["spec"]?[path: ["names", "plural"]]?.stringValue ?? ""
-                try await server.installCRD(crd, resource: GroupVersionResource(group: "openshell.ai", version: "v1alpha1", resource: plural))
-            }
+            try await server.installOperatorCRDs()
             let directory = try temporaryDirectory()
             let kubeconfig = try server.writeKubeconfig(in: URL(fileURLWithPath: directory))
             let metricsPort = try freeTCPPort()

@@ -8,36 +8,18 @@ import ClusterSimulators
 import Foundation
 import KubeClient
 import KubeCore
-import Logging
 import OpenShellAPI
+import OperatorTestSupport
 import SandboxController
 import Testing
 import TestSupport
 
 /// A local cluster with the simulators and CRDs, and a way to start the real
-/// operator binary against it, always on the same queue database.
-private struct CrashHarness: Sendable {
-    let test: TestServer
-    let directory: URL
-    let kubeconfig: String
-    var client: RESTClient { test.client }
+/// operator binary against it, always on the same queue database
+/// (`OperatorCluster.start`, `kill`, `log`), seen through the sandbox scenarios.
+private typealias CrashHarness = OperatorCluster
 
-    /// Starts operator run number `run`; its log is `operator-<run>.log`.
-    func start(_ run: Int) throws -> ChildProcess {
-        try ChildProcess(
-            executable: "openshell-operator",
-            arguments: [
-                "run", "--log-level", "debug", "--kubeconfig", kubeconfig, "--database", directory.appendingPathComponent("queue.db").path,
-                "--no-leader-elect", "--metrics-bind-address", "0", "--health-probe-bind-address", "0",
-            ],
-            logPath: directory.appendingPathComponent("operator-\(run).log").path)
-    }
-
-    /// What operator run `run` has logged so far.
-    func log(_ run: Int) -> String {
-        (try? String(contentsOf: directory.appendingPathComponent("operator-\(run).log"), encoding: .utf8)) ?? ""
-    }
-
+private extension CrashHarness {
     /// Waits until operator run `run` has logged nothing (it logs every
     /// reconcile at debug level) for `quiet`: the work the last changes caused is done.
     func waitUntilIdle(_ run: Int, quiet: Duration = .seconds(2)) async throws {
@@ -50,12 +32,6 @@ private struct CrashHarness: Sendable {
             let size = log(run).utf8.count
             if size != last { last = size; stillSince = ContinuousClock.now }
         }
-    }
-
-    /// SIGKILL: no shutdown code runs, the queue database is left as it was.
-    func kill(_ process: ChildProcess) async {
-        process.signal(SIGKILL)
-        _ = await process.waitForExit()
     }
 
     func owner(_ name: String) async -> KubeObject? {
@@ -108,40 +84,17 @@ private struct CrashHarness: Sendable {
                 shown["metadata"]?["managedFields"] = nil
                 report += "\(kind) \(subject): " + (object == nil ? "absent" : String(decoding: JSONValue.object(shown).serialized(), as: UTF8.self)) + "\n"
             }
-            let logs = (try? FileManager.default.contentsOfDirectory(atPath: directory.path))?.filter { $0.hasSuffix(".log") }.sorted() ?? []
-            for log in logs {
-                let text = (try? String(contentsOf: directory.appendingPathComponent(log), encoding: .utf8)) ?? ""
-                report += "\(log):\n" + text.split(separator: "\n").suffix(40).joined(separator: "\n") + "\n"
-            }
+            report += logTails(lines: 40)
             Issue.record(Comment(rawValue: report), sourceLocation: sourceLocation)
             throw error
         }
     }
 
     static func with(podReadyDelay: Duration, podStopDelay: Duration, _ body: @Sendable (CrashHarness) async throws -> Void) async throws {
-        try await TestServer.with { test in
-            var options = SimulatorOptions()
-            options.podReadyDelay = podReadyDelay
-            options.podStopDelay = podStopDelay
-            var logger = Logger(label: "sandbox-crash-tests")
-            logger.logLevel = .error
-            let simulators = ClusterSimulators.services(core: test.server.core, faults: test.server.faults, options: options, logger: logger)
-            try await test.installCRD(AgentSandboxCRD.definition, resource: SandboxResources.agentSandboxes)
-            for crd in OpenShellCRDs.all {
-                let plural = crd.json["spec"]?[path: ["names", "plural"]]?.stringValue ?? ""
-                try await test.installCRD(crd, resource: GroupVersionResource(group: OpenShellAPIGroup.group, version: OpenShellAPIGroup.version, resource: plural))
-            }
-            _ = try await test.namespace("team-a")
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("oss-crash-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            defer { try? FileManager.default.removeItem(at: directory) }
-            let harness = CrashHarness(test: test, directory: directory, kubeconfig: try test.writeKubeconfig(in: directory))
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for service in simulators { group.addTask { try await service.run() } }
-                defer { group.cancelAll() }
-                try await body(harness)
-            }
-        }
+        var options = SimulatorOptions()
+        options.podReadyDelay = podReadyDelay
+        options.podStopDelay = podStopDelay
+        try await withOperatorCluster(simulatorOptions: options, namespaces: ["team-a"], label: "sandbox-crash-tests", body)
     }
 }
 

@@ -1,6 +1,15 @@
-//! Runs the project's own executables (built next to the test bundle) as
-//! child processes, so tests can kill them with real signals and restart them.
+//! ProcessSupport: runs the project's own executables (built next to the test
+//! bundle or the running harness) as child processes, so tests and the chaos
+//! harness can kill them with real signals and restart them; and finds a free
+//! loopback port for one to listen on. Free of the Testing library, so
+//! non-test targets (ChaosSupport) can use it; TestSupport re-exports it.
 import Foundation
+
+/// A child process could not be started, or a port could not be found.
+public struct ChildProcessError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
 
 /// A running executable of this package.
 public final class ChildProcess: Sendable {
@@ -9,9 +18,14 @@ public final class ChildProcess: Sendable {
     public let logPath: String
 
     /// Starts `.build/<config>/<name>` with `arguments`; output goes to `logPath`.
-    public init(executable name: String, arguments: [String], logPath: String) throws {
+    public convenience init(executable name: String, arguments: [String], logPath: String) throws {
+        try self.init(executableURL: try Self.builtExecutable(name), arguments: arguments, logPath: logPath)
+    }
+
+    /// Starts the executable at `executableURL` with `arguments`; output goes to `logPath`.
+    public init(executableURL: URL, arguments: [String], logPath: String) throws {
         let process = Process()
-        process.executableURL = try Self.builtExecutable(name)
+        process.executableURL = executableURL
         process.arguments = arguments
         FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
@@ -52,8 +66,8 @@ public final class ChildProcess: Sendable {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
 
-    /// The executable `name` from this package's build directory: next to the
-    /// running test binary, or `$OPERATOR_BUILD_DIR`.
+    /// The executable `name` from this package's build directory: `$OPERATOR_BUILD_DIR`,
+    /// else beside (or up to three folders above) the running binary.
     public static func builtExecutable(_ name: String) throws -> URL {
         var candidates: [URL] = []
         if let directory = ProcessInfo.processInfo.environment["OPERATOR_BUILD_DIR"] {
@@ -65,16 +79,16 @@ public final class ChildProcess: Sendable {
             directory = directory.deletingLastPathComponent()
         }
         guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            throw TestFailure("executable \(name) not found; looked in \(candidates.map(\.path))")
+            throw ChildProcessError("executable \(name) not found (build it first); looked in \(candidates.map(\.path))")
         }
         return found
     }
 }
 
-/// A TCP port that was free a moment ago, for a child process to listen on.
+/// A loopback TCP port that was free a moment ago, for a child process to listen on.
 public func freeTCPPort() throws -> Int {
     let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard descriptor >= 0 else { throw TestFailure("socket: \(errno)") }
+    guard descriptor >= 0 else { throw ChildProcessError("socket: errno \(errno)") }
     defer { close(descriptor) }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
@@ -83,11 +97,11 @@ public func freeTCPPort() throws -> Int {
     let bound = withUnsafePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
     }
-    guard bound == 0 else { throw TestFailure("bind: \(errno)") }
+    guard bound == 0 else { throw ChildProcessError("bind: errno \(errno)") }
     var length = socklen_t(MemoryLayout<sockaddr_in>.size)
     let named = withUnsafeMutablePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
     }
-    guard named == 0 else { throw TestFailure("getsockname: \(errno)") }
+    guard named == 0 else { throw ChildProcessError("getsockname: errno \(errno)") }
     return Int(UInt16(bigEndian: address.sin_port))
 }

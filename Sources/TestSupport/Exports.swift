@@ -1,0 +1,3 @@
+//! Re-exports ProcessSupport (`ChildProcess`, `freeTCPPort`), so a test that
+//! imports TestSupport runs child processes without importing it separately.
+@_exported import ProcessSupport
