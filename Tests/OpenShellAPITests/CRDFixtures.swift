@@ -58,7 +58,7 @@ enum CRDFixtures {
         sandbox: OwnedSandboxReference(name: "demo", uid: "7d0e5c1a-5b6f-4e0a-8f35-2c9f6a1b3e44"), className: "standard",
         podIPs: ["10.0.0.7"], serviceFQDN: "demo.team-a.svc.cluster.local", expiresAt: "2026-01-01T08:00:00Z",
         restartCount: 1, lastExitCode: 137, lastFailedPodUID: "5a9b1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d",
-        lastFailureTime: "2026-01-01T01:00:00Z")
+        lastFailureTime: "2026-01-01T01:00:00Z", observedRestartedAt: "2026-01-01T02:00:00Z")
 
     static let fullClassSpec = OpenShellSandboxClassSpec(
         images: ClassImages(default: "ghcr.io/nvidia/openshell-community/sandboxes/base:latest",
