@@ -2,6 +2,7 @@
 //! golden-file comparison, a line-based reader of the rendered TOML, and a
 //! view with accessors for what the tests look at.
 import Foundation
+import GatewayPKI
 import KubeCore
 import OpenShellAPI
 import Testing
@@ -9,6 +10,19 @@ import TestSupport
 @testable import GatewayController
 
 enum GatewayFixtures {
+    /// Valid PKI Secrets (CA, server, client, JWT, KEK) for the default spec of gateway `ops/openshell`,
+    /// issued an hour before `now`: what the planner tests start from.
+    static func validPKISecrets(now: Date) -> ObservedGatewaySecrets {
+        guard let settings = try? GatewayPKISettings(gatewayName: "openshell", namespace: "ops", spec: OpenShellGatewaySpec()),
+              let writes = try? GatewayPKIWriter.writes(
+                  plan: PKIPlan(createCertificates: true, createSigningKey: true, createKeyEncryptionKey: true),
+                  observed: ObservedGatewaySecrets(), settings: settings, now: now.addingTimeInterval(-3600)) else { return ObservedGatewaySecrets() }
+        func named(_ name: String?) -> KubeObject? { writes.first { $0.object.name == name }?.object }
+        return ObservedGatewaySecrets(
+            ca: named(settings.caSecretName), server: named(settings.serverSecretName), client: named(settings.clientSecretName),
+            signingKey: named(settings.signingSecretName), keyEncryptionKey: named(settings.keyEncryptionKeySecretName))
+    }
+
     static let uid = "5d0c2e1a-7b3f-4e6a-9c8d-1f2e3a4b5c6d"
 
     /// An OpenShellGateway as the API server returns it; `openshell` in `my-namespace`, like the chart's tests.

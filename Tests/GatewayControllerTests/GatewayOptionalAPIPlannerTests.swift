@@ -282,14 +282,5 @@ struct GatewayOptionalAPIPlannerTests {
     }
 }
 
-/// Valid built-in PKI Secrets (TLS mode BuiltIn), generated once.
-private let builtIn: ObservedGatewaySecrets = {
-    guard let settings = try? GatewayPKISettings(gatewayName: "openshell", namespace: "ops", spec: OpenShellGatewaySpec()),
-          let writes = try? GatewayPKIWriter.writes(
-        plan: PKIPlan(createCertificates: true, createSigningKey: true, createKeyEncryptionKey: true),
-        observed: ObservedGatewaySecrets(), settings: settings, now: now.addingTimeInterval(-3600)) else { return ObservedGatewaySecrets() }
-    func named(_ name: String?) -> KubeObject? { writes.first { $0.object.name == name }?.object }
-    return ObservedGatewaySecrets(
-        ca: named(settings.caSecretName), server: named(settings.serverSecretName), client: named(settings.clientSecretName),
-        signingKey: named(settings.signingSecretName), keyEncryptionKey: named(settings.keyEncryptionKeySecretName))
-}()
+/// Valid PKI Secrets for the default spec, generated once.
+private let builtIn = GatewayFixtures.validPKISecrets(now: now)

@@ -28,17 +28,8 @@ private func owner(_ spec: JSONObject, status: OpenShellGatewayStatus? = nil, an
     return object
 }
 
-/// Valid PKI Secrets for the default spec.
-private let secrets: ObservedGatewaySecrets = {
-    guard let settings = try? GatewayPKISettings(gatewayName: "openshell", namespace: "ops", spec: OpenShellGatewaySpec()),
-          let writes = try? GatewayPKIWriter.writes(
-              plan: PKIPlan(createCertificates: true, createSigningKey: true, createKeyEncryptionKey: true),
-              observed: ObservedGatewaySecrets(), settings: settings, now: now.addingTimeInterval(-3600)) else { return ObservedGatewaySecrets() }
-    func named(_ name: String?) -> KubeObject? { writes.first { $0.object.name == name }?.object }
-    return ObservedGatewaySecrets(
-        ca: named(settings.caSecretName), server: named(settings.serverSecretName), client: named(settings.clientSecretName),
-        signingKey: named(settings.signingSecretName), keyEncryptionKey: named(settings.keyEncryptionKeySecretName))
-}()
+/// Valid PKI Secrets for the default spec, generated once.
+private let secrets = GatewayFixtures.validPKISecrets(now: now)
 
 private func plan(_ owner: KubeObject, children: [KubeObject] = [], pods: [KubeObject] = [], agentSandboxProblem: String? = nil,
                   after seconds: TimeInterval = 0) -> GatewayPlan {
