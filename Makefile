@@ -61,8 +61,9 @@ e2e: static
 fresh-clone-check:
 	scripts/fresh-clone-check.sh
 
+# The built binary is run directly: `swift run` could mix its build output into the file.
 docs: build
-	$(SWIFT) run $(SWIFT_BUILD_FLAGS) openshell-operator crds --reference > docs/crd-reference.md
+	"$$($(SWIFT) build --show-bin-path $(SWIFT_BUILD_FLAGS))/openshell-operator" crds --reference > docs/crd-reference.md
 
 # Chaos runs (docs/chaos.md): the operator binary SIGKILLed 100 times while
 # 1,000 sandboxes change, and the same workload under API faults; both end
