@@ -13,13 +13,17 @@ public enum PKIEventReason {
     public static let certificateRenewed = "CertificateRenewed"
     /// The server certificate was reissued because the SANs the spec asks for changed.
     public static let certificateReissued = "CertificateReissued"
+    /// A server or client certificate whose Secret was missing was issued from the gateway's
+    /// existing CA (an install interrupted between its Secret writes, or a Secret deleted).
+    public static let certificateIssued = "CertificateIssued"
     public static let signingKeyCreated = "SigningKeyCreated"
     public static let keyEncryptionKeyCreated = "KeyEncryptionKeyCreated"
 }
 
 /// The reasons of a Degraded PKI (the condition reason, and a Warning Event's reason).
 public enum PKIDegradedReason {
-    /// Some but not all of the CA, server and client Secrets exist.
+    /// Some but not all of the CA, server and client Secrets exist, and the missing ones cannot be
+    /// issued from the CA (the CA is missing, or a present Secret is not this gateway's own).
     public static let partialTLSSecrets = "PartialTLSSecrets"
     /// A CA, server or client Secret exists but cannot be used as is.
     public static let invalidTLSSecret = "InvalidTLSSecret"
@@ -86,6 +90,8 @@ public struct PKIPlan: Sendable, Hashable {
     public var createCertificates: Bool
     /// Server/client certificates to issue again from the existing CA, replacing their Secrets.
     public var renewals: [LeafRenewal]
+    /// Server/client certificates to issue from the existing CA into Secrets that do not exist.
+    public var completions: [GatewayLeaf]
     /// Generate the JWT signing pair (its Secret does not exist).
     public var createSigningKey: Bool
     /// Generate the key-encryption key (its Secret does not exist); an existing one is never replaced.
@@ -97,11 +103,12 @@ public struct PKIPlan: Sendable, Hashable {
     /// When the earliest certificate not renewed now enters its renewal window: requeue then.
     public var nextRenewal: Date?
 
-    public init(createCertificates: Bool = false, renewals: [LeafRenewal] = [], createSigningKey: Bool = false,
-                createKeyEncryptionKey: Bool = false, degraded: PKIDegradation? = nil, events: [PKIEvent] = [],
-                nextRenewal: Date? = nil) {
+    public init(createCertificates: Bool = false, renewals: [LeafRenewal] = [], completions: [GatewayLeaf] = [],
+                createSigningKey: Bool = false, createKeyEncryptionKey: Bool = false, degraded: PKIDegradation? = nil,
+                events: [PKIEvent] = [], nextRenewal: Date? = nil) {
         self.createCertificates = createCertificates
         self.renewals = renewals
+        self.completions = completions
         self.createSigningKey = createSigningKey
         self.createKeyEncryptionKey = createKeyEncryptionKey
         self.degraded = degraded
@@ -111,37 +118,42 @@ public struct PKIPlan: Sendable, Hashable {
 
     /// Nothing to write.
     public var isUntouched: Bool {
-        !createCertificates && renewals.isEmpty && !createSigningKey && !createKeyEncryptionKey
+        !createCertificates && renewals.isEmpty && completions.isEmpty && !createSigningKey && !createKeyEncryptionKey
     }
 
     /// Whether running gateway pods must restart: they load the server certificate and the signing
-    /// key at start, so a renewed server certificate or a new signing key (after its Secret was
-    /// deleted to rotate it) needs a rolling restart; `GatewayPKIChecksum` gives the pod-template
+    /// key at start, so a renewed or newly issued server certificate or a new signing key (after its
+    /// Secret was deleted to rotate it) needs a rolling restart; `GatewayPKIChecksum` gives the pod-template
     /// annotation that does it. A renewed client certificate concerns its users (CLI, sandboxes).
     public var rollsGateway: Bool {
-        renewals.contains { $0.leaf == .server } || (createSigningKey && !createCertificates)
+        renewals.contains { $0.leaf == .server } || completions.contains(.server) || (createSigningKey && !createCertificates)
     }
 }
 
 /// Decides what to do with the gateway's PKI Secrets.
 public enum GatewayPKIPlanner {
-    /// The plan for `observed` at `now`:
-    /// - CA, server and client (built-in TLS only): none exists → create all three; some but not
-    ///   all exist, or one is unusable (unreadable, key not matching, not issued by the CA, wrong
-    ///   usage), or the CA expires within `settings.renewBefore` → Degraded, nothing written;
-    ///   all valid → a certificate that expired, expires within `settings.renewBefore`, or (server)
-    ///   carries other SANs than the spec asks for is issued again from the same CA.
+    /// The plan for `observed` at `now`, for the gateway whose UID is `gatewayUID`:
+    /// - CA, server and client (built-in TLS only): none exists → create all three; the CA and
+    ///   some of the others exist, all controlled by this gateway → issue the missing ones from
+    ///   that CA (an install killed between its Secret writes finishes; a deleted leaf Secret comes
+    ///   back); any other partial group, an unusable Secret (unreadable, key not matching, not
+    ///   issued by the CA, wrong usage), or a CA expiring within `settings.renewBefore` →
+    ///   Degraded, nothing written; all valid → a certificate that expired, expires within
+    ///   `settings.renewBefore`, or (server) carries other SANs than the spec asks for is issued
+    ///   again from the same CA.
     /// - JWT Secret: absent → create; unusable → Degraded, never overwritten.
     /// - KEK Secret (when the operator manages one): absent → create; present → never replaced
     ///   (without a key → Degraded).
     /// The three groups are independent: a Degraded TLS group does not stop a missing JWT or KEK
     /// Secret from being created.
-    public static func plan(observed: ObservedGatewaySecrets, settings: GatewayPKISettings, now: Date) -> PKIPlan {
+    public static func plan(
+        observed: ObservedGatewaySecrets, settings: GatewayPKISettings, gatewayUID: String, now: Date
+    ) -> PKIPlan {
         var plan = PKIPlan()
         var problems: [(reason: String, message: String, hint: String)] = []
 
         if settings.managesCertificates {
-            planCertificates(observed, settings, now, &plan, &problems)
+            planCertificates(observed, settings, gatewayUID, now, &plan, &problems)
         }
 
         if let secret = observed.signingKey {
@@ -182,7 +194,7 @@ public enum GatewayPKIPlanner {
     }
 
     private static func planCertificates(
-        _ observed: ObservedGatewaySecrets, _ settings: GatewayPKISettings, _ now: Date,
+        _ observed: ObservedGatewaySecrets, _ settings: GatewayPKISettings, _ gatewayUID: String, _ now: Date,
         _ plan: inout PKIPlan, _ problems: inout [(reason: String, message: String, hint: String)]
     ) {
         let group: [(what: String, name: String, secret: KubeObject?)] = [
@@ -199,14 +211,18 @@ public enum GatewayPKIPlanner {
             return
         }
         let hint = "Delete Secrets \(present.map(\.name).joined(separator: ", ")) (kubectl -n \(settings.namespace) delete secret \(present.map(\.name).joined(separator: " "))) to generate a new CA, server and client certificate; clients then need the new ca.crt."
-        let missing = group.filter { $0.secret == nil }
-        if !missing.isEmpty {
+        let missing = GatewayLeaf.allCases.filter { observed.leaf($0) == nil }
+        let ours = present.allSatisfy { !gatewayUID.isEmpty && $0.secret?.controllerReference?.uid == gatewayUID }
+        guard let caSecret = observed.ca, missing.isEmpty || ours else {
+            let why = observed.ca == nil
+                ? "the CA Secret is missing, so the others cannot be completed"
+                : "not all present Secrets were created by this gateway, so the missing ones are not issued from its CA"
             let message = "the CA, server and client Secrets must all exist or none: missing "
-                + missing.map(\.name).joined(separator: ", ") + "; present " + present.map(\.name).joined(separator: ", ")
+                + group.filter { $0.secret == nil }.map(\.name).joined(separator: ", ") + "; present "
+                + present.map(\.name).joined(separator: ", ") + " (\(why))"
             problems.append((PKIDegradedReason.partialTLSSecrets, message, hint))
             return
         }
-        guard let caSecret = observed.ca, let serverSecret = observed.server, let clientSecret = observed.client else { return }
 
         let authority: CertificateAuthority
         switch GatewaySecretInspection.authority(caSecret) {
@@ -216,13 +232,14 @@ public enum GatewayPKIPlanner {
             return
         }
         var leaves: [(GatewayLeaf, Certificate)] = []
-        for (leaf, secret) in [(GatewayLeaf.server, serverSecret), (.client, clientSecret)] {
+        for leaf in GatewayLeaf.allCases {
+            guard let secret = observed.leaf(leaf) else { continue }
             switch GatewaySecretInspection.leaf(leaf, secret, authority: authority.certificate) {
             case .success(let issued): leaves.append((leaf, issued.certificate))
             case .failure(let problem): problems.append((PKIDegradedReason.invalidTLSSecret, problem.message, hint))
             }
         }
-        guard leaves.count == 2 else { return }
+        guard leaves.count + missing.count == GatewayLeaf.allCases.count else { return }
 
         let window = settings.renewBefore.timeInterval
         let caExpiry = authority.certificate.notAfter
@@ -237,6 +254,12 @@ public enum GatewayPKIPlanner {
             return
         }
 
+        for leaf in missing {
+            plan.completions.append(leaf)
+            plan.events.append(PKIEvent(
+                reason: PKIEventReason.certificateIssued,
+                message: "Issued the \(leaf) certificate into the missing Secret \(leaf.secretName(settings)) from the CA in Secret \(settings.caSecretName)"))
+        }
         for (leaf, certificate) in leaves {
             let renewAt = certificate.notAfter.addingTimeInterval(-window)
             let cause: RenewalCause?

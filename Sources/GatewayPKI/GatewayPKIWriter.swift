@@ -28,11 +28,12 @@ public struct SecretWrite: Sendable, Hashable {
 
 /// Generates what a plan asks for.
 public enum GatewayPKIWriter {
-    /// The writes of `plan`, in order: CA, server, client, JWT, KEK. Renewals keep the CA Secret
-    /// and replace only the renewed Secrets, each keeping the labels and annotations it had.
+    /// The writes of `plan`, in order: CA, server, client, JWT, KEK. Completions and renewals keep
+    /// the CA Secret: completions create the missing leaf Secrets, renewals replace only the renewed
+    /// Secrets, each keeping the labels and annotations it had.
     ///
-    /// - Throws: `PKIError` when OpenSSL fails, or when a renewal's CA Secret can no longer be
-    ///   read (it changed since planning).
+    /// - Throws: `PKIError` when OpenSSL fails, or when the CA Secret of a completion or renewal can
+    ///   no longer be read (it changed since planning).
     public static func writes(
         plan: PKIPlan, observed: ObservedGatewaySecrets, settings: GatewayPKISettings, now: Date
     ) throws(PKIError) -> [SecretWrite] {
@@ -44,14 +45,18 @@ public enum GatewayPKIWriter {
             writes += secrets.prefix(3).map { SecretWrite(.create, $0) }
             signingKey = generated.signingKey
         }
-        if !plan.renewals.isEmpty {
+        if !plan.renewals.isEmpty || !plan.completions.isEmpty {
             guard let caSecret = observed.ca else {
-                throw PKIError(.invalidArgument, "renewal needs the CA Secret \(settings.caSecretName)")
+                throw PKIError(.invalidArgument, "issuing from the CA needs the CA Secret \(settings.caSecretName)")
             }
             let authority: CertificateAuthority
             switch GatewaySecretInspection.authority(caSecret) {
             case .success(let value): authority = value
             case .failure(let problem): throw PKIError(.invalidArgument, problem.message)
+            }
+            for leaf in plan.completions {
+                let issued = try GatewayCertificates.issue(leaf, by: authority, settings: settings, now: now)
+                writes.append(SecretWrite(.create, GatewaySecrets.leafSecret(leaf, issued, authority: authority.certificate, settings: settings)))
             }
             for renewal in plan.renewals {
                 let issued = try GatewayCertificates.issue(renewal.leaf, by: authority, settings: settings, now: now)

@@ -3,13 +3,17 @@
 //! simulated StatefulSet controller paused to hold it there) — and started
 //! again on the same queue database: the install completes to Available, the
 //! PKI Secrets and the workload are the same objects (keys never generated
-//! twice), and `Installed` is recorded exactly once.
+//! twice), and `Installed` is recorded exactly once. And killed between the
+//! PKI Secret writes (the CA written, the server Secret's create held up by
+//! the API server): restarted, the missing server and client certificates are
+//! issued from that CA instead of leaving a partial group for a person.
 import ClusterSimulators
 import Foundation
 import GatewayController
 import GatewayPKI
 import KubeClient
 import KubeCore
+import LocalAPIServer
 import OpenShellAPI
 import OperatorTestSupport
 import Testing
@@ -115,6 +119,48 @@ struct GatewayCrashTests {
             #expect(await second.waitForExit() == 0)
             // Nothing more was recorded after Available: still exactly one Installed.
             #expect(await cluster.eventCounts()[GatewayEventReason.installed] == 1)
+        }
+    }
+
+    @Test("killed between its PKI Secret writes (the CA written, the server's create held up); restarted: server and client issued from that CA, never Degraded")
+    func killBetweenPKIWrites() async throws {
+        try await GatewayCrashCluster.with { cluster in
+            let caName = GatewayDefaults.certManagerCASecretName
+            // The server Secret's create hangs, then its connection is dropped unanswered: the kill
+            // lands with the CA written and nothing after it (the writes go CA, server, client, JWT, KEK).
+            cluster.test.server.faults.add(FaultRule(
+                verb: "create", resource: "secrets", namespace: namespace, name: GatewayDefaults.serverSecretName,
+                count: 1, latencyMilliseconds: 8_000, dropConnection: true))
+            let first = try cluster.start(1)
+            _ = try await cluster.client.create(OpenShellAPIGroup.gateways, namespace: namespace, KubeObject([
+                "apiVersion": "openshell.ai/v1alpha1", "kind": "OpenShellGateway",
+                "metadata": ["name": "openshell", "namespace": .string(namespace)], "spec": [:],
+            ]))
+            try await cluster.wait(timeout: .seconds(60)) { await cluster.secret(caName) != nil }
+            let ca = try #require(await cluster.secret(caName))
+            #expect(await cluster.secret(GatewayDefaults.serverSecretName) == nil)
+            #expect(await cluster.secret(GatewayDefaults.clientSecretName) == nil)
+            await cluster.kill(first)
+
+            let second = try cluster.start(2)
+            try await cluster.wait(timeout: .seconds(60)) {
+                await cluster.gateway()?.conditions[type: "Available"]?.isTrue == true
+            }
+            // The CA written before the kill is kept, and the server and client certificates are its.
+            let now = try #require(await cluster.secret(caName))
+            #expect(now.uid == ca.uid)
+            #expect(now.json["data"] == ca.json["data"], "the CA was regenerated")
+            let authority = try GatewaySecretInspection.authority(now).get()
+            for leaf in GatewayLeaf.allCases {
+                let secret = try #require(await cluster.secret(leaf == .server ? GatewayDefaults.serverSecretName : GatewayDefaults.clientSecretName))
+                #expect(throws: Never.self, "\(leaf)") { try GatewaySecretInspection.leaf(leaf, secret, authority: authority.certificate).get() }
+            }
+            let counts = await cluster.eventCounts()
+            #expect(counts[PKIEventReason.certificateIssued] == 2, "\(counts)")
+            #expect(counts[PKIDegradedReason.partialTLSSecrets] == nil, "\(counts)")
+            #expect(await cluster.gateway()?.conditions[type: "Degraded"]?.isTrue == false)
+            second.signal(SIGTERM)
+            #expect(await second.waitForExit() == 0)
         }
     }
 }

@@ -14,6 +14,8 @@ struct PlannerCase: Sendable, CustomTestStringConvertible {
     var settings: GatewayPKISettings = Fixtures.defaults
     var observed: ObservedGatewaySecrets
     var now: Date = t0.addingTimeInterval(day)
+    /// The UID of the gateway planned for; Secrets are "its own" when controlled by it (`ours`).
+    var gatewayUID = defaultGatewayUID
     var expected: PKIPlan
     var testDescription: String { name }
 }
@@ -27,6 +29,22 @@ private let leafExpiry = t0.addingTimeInterval(365 * day)
 private let leafRenewAt = leafExpiry.addingTimeInterval(-30 * day)
 /// The fixture's CA expires at t0 + 3650 days: 2036-09-18T14:13:20Z.
 private let caExpiry = t0.addingTimeInterval(3650 * day)
+
+private let defaultGatewayUID = "gw-uid"
+private let caMissing = " (the CA Secret is missing, so the others cannot be completed)"
+private let notOurs = " (not all present Secrets were created by this gateway, so the missing ones are not issued from its CA)"
+
+/// `secret` controlled by the gateway of `defaultGatewayUID`, as the operator writes its PKI Secrets.
+private func ours(_ secret: KubeObject?) -> KubeObject? {
+    guard var secret else { return nil }
+    secret.ownerReferences = [OwnerReference(apiVersion: "openshell.ai/v1alpha1", kind: "OpenShellGateway", name: "gw",
+                                             uid: defaultGatewayUID, controller: true, blockOwnerDeletion: true)]
+    return secret
+}
+
+private func issued(_ leaf: GatewayLeaf) -> PKIEvent {
+    PKIEvent(reason: "CertificateIssued", message: "Issued the \(leaf) certificate into the missing Secret \(leaf == .server ? server : client) from the CA in Secret \(ca)")
+}
 
 private let created = PKIEvent(reason: "CertificatesCreated",
                                message: "Created the CA, server and client certificates in Secrets \(ca), \(server) and \(client)")
@@ -89,14 +107,62 @@ extension PlannerCase {
             name: "CA missing, server and client present: Degraded, nothing written",
             observed: with { $0.ca = nil },
             expected: degraded("PartialTLSSecrets",
-                               "the CA, server and client Secrets must all exist or none: missing \(ca); present \(server), \(client)",
+                               "the CA, server and client Secrets must all exist or none: missing \(ca); present \(server), \(client)" + caMissing,
                                tlsHint([server, client]))),
         PlannerCase(
-            name: "server and client missing, CA present: Degraded",
+            name: "CA missing, server and client this gateway's own: still Degraded (no CA key to issue from)",
+            observed: with { $0.ca = nil; $0.server = ours($0.server); $0.client = ours($0.client) },
+            expected: degraded("PartialTLSSecrets",
+                               "the CA, server and client Secrets must all exist or none: missing \(ca); present \(server), \(client)" + caMissing,
+                               tlsHint([server, client]))),
+        PlannerCase(
+            name: "server and client missing, CA present but not this gateway's: Degraded",
             observed: with { $0.server = nil; $0.client = nil },
             expected: degraded("PartialTLSSecrets",
-                               "the CA, server and client Secrets must all exist or none: missing \(server), \(client); present \(ca)",
+                               "the CA, server and client Secrets must all exist or none: missing \(server), \(client); present \(ca)" + notOurs,
                                tlsHint([ca]))),
+        PlannerCase(
+            name: "server and client missing, CA of another gateway (UID): Degraded",
+            observed: with { $0.ca = ours($0.ca); $0.server = nil; $0.client = nil },
+            gatewayUID: "another-uid",
+            expected: degraded("PartialTLSSecrets",
+                               "the CA, server and client Secrets must all exist or none: missing \(server), \(client); present \(ca)" + notOurs,
+                               tlsHint([ca]))),
+        PlannerCase(
+            name: "server and client missing, the CA this gateway's own (killed after writing it): both issued from that CA",
+            observed: with { $0.ca = ours($0.ca); $0.server = nil; $0.client = nil },
+            expected: PKIPlan(completions: [.server, .client], events: [issued(.server), issued(.client)])),
+        PlannerCase(
+            name: "client missing, CA and server this gateway's own: the client issued, the server's renewal still scheduled",
+            observed: with { $0.ca = ours($0.ca); $0.server = ours($0.server); $0.client = nil },
+            expected: PKIPlan(completions: [.client], events: [issued(.client)], nextRenewal: leafRenewAt)),
+        PlannerCase(
+            name: "client missing, CA this gateway's own but the server Secret not: Degraded",
+            observed: with { $0.ca = ours($0.ca); $0.client = nil },
+            expected: degraded("PartialTLSSecrets",
+                               "the CA, server and client Secrets must all exist or none: missing \(client); present \(ca), \(server)" + notOurs,
+                               tlsHint([ca, server]))),
+        PlannerCase(
+            name: "server missing, our CA and an unusable client of ours: Degraded, nothing issued",
+            observed: with { $0.ca = ours($0.ca); $0.server = nil; $0.client = ours(setting(Fixtures.main.client, "tls.key", nil)) },
+            expected: degraded("InvalidTLSSecret", "Secret \(client) has no readable tls.key", tlsHint([ca, client]))),
+        PlannerCase(
+            name: "server missing, our CA within its renewal window: Degraded, nothing issued from it",
+            observed: with { $0.ca = ours($0.ca); $0.server = nil; $0.client = ours($0.client) },
+            now: caExpiry.addingTimeInterval(-10 * day),
+            expected: degraded("CertificateAuthorityExpiring",
+                               "the CA certificate in Secret \(ca) expires at 2036-09-18T14:13:20Z, within the renewal window of 720h0m0s",
+                               tlsHint([ca, client]))),
+        PlannerCase(
+            name: "server missing and the client in its window, all ours: the server issued and the client renewed",
+            observed: with { $0.ca = ours($0.ca); $0.server = nil; $0.client = ours($0.client) },
+            now: leafRenewAt.addingTimeInterval(hour),
+            expected: PKIPlan(
+                renewals: [LeafRenewal(.client, .expiring(notAfter: leafExpiry))], completions: [.server],
+                events: [
+                    issued(.server),
+                    PKIEvent(reason: "CertificateRenewed", message: "Renewed the client certificate in Secret \(client), which expires at 2027-09-21T14:13:20Z, within the renewal window of 720h0m0s"),
+                ])),
         PlannerCase(
             name: "server key does not match its certificate: Degraded",
             observed: with { $0.server = setting(Fixtures.main.server, "tls.key", text(Fixtures.main.client, "tls.key")) },
@@ -223,7 +289,7 @@ extension PlannerCase {
                 $0.keyEncryptionKey = nil
             },
             expected: degraded("PartialTLSSecrets",
-                               "the CA, server and client Secrets must all exist or none: missing \(client); present \(ca), \(server); Secret \(jwt) has no readable signing.pem",
+                               "the CA, server and client Secrets must all exist or none: missing \(client); present \(ca), \(server)" + notOurs + "; Secret \(jwt) has no readable signing.pem",
                                tlsHint([ca, server]) + " " + jwtHint,
                                PKIPlan(createKeyEncryptionKey: true, events: [kekCreated]))),
         PlannerCase(
@@ -248,11 +314,12 @@ extension PlannerCase {
 struct GatewayPKIPlannerTests {
     @Test("each state of the Secrets gives its exact plan", arguments: PlannerCase.all)
     func plan(_ testCase: PlannerCase) {
-        let plan = GatewayPKIPlanner.plan(observed: testCase.observed, settings: testCase.settings, now: testCase.now)
+        let plan = GatewayPKIPlanner.plan(
+            observed: testCase.observed, settings: testCase.settings, gatewayUID: testCase.gatewayUID, now: testCase.now)
         #expect(plan == testCase.expected)
         // Degraded never writes a certificate.
         if plan.degraded != nil {
-            #expect(!plan.createCertificates && plan.renewals.isEmpty)
+            #expect(!plan.createCertificates && plan.renewals.isEmpty && plan.completions.isEmpty)
         }
     }
 
@@ -265,5 +332,8 @@ struct GatewayPKIPlannerTests {
         #expect(!PKIPlan(renewals: [LeafRenewal(.client, .expired(notAfter: t0))]).rollsGateway)
         #expect(PKIPlan(createSigningKey: true).rollsGateway)
         #expect(!PKIPlan(createCertificates: true, createSigningKey: true).rollsGateway)
+        #expect(!PKIPlan(completions: [.client]).isUntouched)
+        #expect(PKIPlan(completions: [.server]).rollsGateway)
+        #expect(!PKIPlan(completions: [.client]).rollsGateway)
     }
 }

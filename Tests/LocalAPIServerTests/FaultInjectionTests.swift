@@ -50,6 +50,24 @@ struct FaultInjectionTests {
         }
     }
 
+    @Test("a rule naming an object matches its create by the body's metadata.name, and no other create")
+    func createMatchedByName() async throws {
+        try await TestServer.with { t in
+            t.server.faults.add(FaultRule(verb: "create", resource: "configmaps", name: "held", code: 503, count: 1))
+            let client = RESTClient(transport: t.client.transport, retryPolicy: .none)
+            _ = try await client.create(.configMaps, namespace: "default", configMap("other"))
+            do {
+                _ = try await client.create(.configMaps, namespace: "default", configMap("held"))
+                Issue.record("the create of the named object was not failed")
+            } catch let error as APIError {
+                #expect(error.code == 503)
+            }
+            // The counted rule is spent: the create goes through now (no 409: the failed one stored nothing).
+            let created = try await client.create(.configMaps, namespace: "default", configMap("held"))
+            #expect(created.name == "held")
+        }
+    }
+
     @Test("latency delays matching requests")
     func latency() async throws {
         try await TestServer.with { t in

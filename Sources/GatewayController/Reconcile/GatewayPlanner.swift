@@ -270,7 +270,7 @@ struct GatewayPlanRun {
         }
 
         // PKI first: its Secrets' checksum goes into the pod template.
-        let pki = GatewayPKIPlanner.plan(observed: s.secrets, settings: settings, now: s.now)
+        let pki = GatewayPKIPlanner.plan(observed: s.secrets, settings: settings, gatewayUID: s.owner.uid, now: s.now)
         describeTLS(pki, settings: settings)
         if !pki.isUntouched {
             actions.append(.writePKI(pki))

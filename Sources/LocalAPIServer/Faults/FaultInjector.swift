@@ -10,6 +10,7 @@ public struct FaultRule: Codable, Sendable, Hashable {
     public var verb: String?
     public var resource: String?
     public var namespace: String?
+    /// The object's name: the path's, or for a create the body's `metadata.name`.
     public var name: String?
     /// HTTP status to answer with (500, 503, 429, 409, ...).
     public var code: Int?
@@ -49,8 +50,17 @@ public struct FaultRule: Codable, Sendable, Hashable {
         if let verb, verb != request.verb.rawValue { return false }
         if let resource, resource != request.resource && resource != request.groupResource.description { return false }
         if let namespace, namespace != (request.namespace ?? "") { return false }
-        if let name, name != (request.name ?? "") { return false }
+        if let name, name != (request.name ?? Self.createdName(request) ?? "") { return false }
         return true
+    }
+}
+
+extension FaultRule {
+    /// The name a create is for: its body's `metadata.name` (what an audit log records as the
+    /// request's object name), so a rule can hold up the create of one object.
+    static func createdName(_ request: ResourceRequest) -> String? {
+        guard request.verb == .create, let body = request.body, let object = try? JSONValue.parse(body) else { return nil }
+        return object["metadata"]?["name"]?.stringValue
     }
 }
 

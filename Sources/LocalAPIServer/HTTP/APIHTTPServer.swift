@@ -90,6 +90,15 @@ struct APIResponder: HTTPResponder {
             requests.record(verb: resourceRequest.verb.rawValue, resource: resourceRequest.groupResource.description, user: user.name, code: 403)
             return Self.error(attributes.forbidden(reason: decision.reason))
         }
+        if [.create, .update, .patch, .delete, .deletecollection].contains(resourceRequest.verb) {
+            do {
+                resourceRequest.body = Data(buffer: try await request.body.collect(upTo: context.maxUploadSize))
+            } catch is NIOTooManyBytesError {
+                let error = APIError.requestEntityTooLarge(limit: context.maxUploadSize)
+                requests.record(verb: resourceRequest.verb.rawValue, resource: resourceRequest.groupResource.description, user: user.name, code: error.code)
+                return Self.error(error)
+            }
+        }
         let faults = faults.decide(resourceRequest)
         if let latency = faults.latency { try await Task.sleep(for: latency) }
         if faults.dropConnection {
@@ -99,15 +108,6 @@ struct APIResponder: HTTPResponder {
         if let failure = faults.failure {
             requests.record(verb: resourceRequest.verb.rawValue, resource: resourceRequest.groupResource.description, user: user.name, code: failure.code)
             return Self.error(failure)
-        }
-        if [.create, .update, .patch, .delete, .deletecollection].contains(resourceRequest.verb) {
-            do {
-                resourceRequest.body = Data(buffer: try await request.body.collect(upTo: context.maxUploadSize))
-            } catch is NIOTooManyBytesError {
-                let error = APIError.requestEntityTooLarge(limit: context.maxUploadSize)
-                requests.record(verb: resourceRequest.verb.rawValue, resource: resourceRequest.groupResource.description, user: user.name, code: error.code)
-                return Self.error(error)
-            }
         }
         do {
             let response = try await core.handle(resourceRequest)
