@@ -185,6 +185,29 @@ struct GatewayOptionalAPILifecycleTests {
         }
     }
 
+    @Test("an informer API discovery started is stopped, and the gateways re-queued, once discovery no longer lists its kind")
+    func discoveredAPIGoesAway() async throws {
+        try await TestServer.with { test in
+            let api = OptionalAPI.routes
+            try await test.installCRD(minimalCRD(group: api.group, kind: api.kind, plural: api.plural), resource: api.resource)
+            var logger = Logger(label: "gateway-discovery-test")
+            logger.logLevel = .error
+            let informers = SharedInformers(client: test.client, logger: logger)
+            let optional = OptionalChildInformers(
+                client: test.client, informers: informers, logger: logger, discoveryInterval: .milliseconds(200)
+            ) { InformerConfiguration(resource: $0) }
+            let requeued = Locked(0)
+            optional.connect(enqueue: { keys in requeued.withLock { $0 += keys.count } }, allGateways: { [ObjectKey(namespace: "ns", name: "gw")] })
+            await optional.discover(api)
+            try await eventually(timeout: .seconds(30)) { optional.state(of: api) == .ready }
+            let before = requeued.withLock { $0 }
+            // The API goes away (on OpenShift: the route API server); no CRD informer sees it.
+            _ = try await test.client.delete(GatewayResources.customResourceDefinitions, name: api.crdName)
+            try await eventually(timeout: .seconds(30)) { optional.state(of: api) == .notServed }
+            try await eventually(timeout: .seconds(10)) { requeued.withLock { $0 } > before }
+        }
+    }
+
     @Test("an exposure object waits for its CRD (Degraded), is applied once it is installed, a hand edit is put back; CRD deleted → Degraded",
           arguments: ExposureScenario.all)
     func exposure(_ scenario: ExposureScenario) async throws {

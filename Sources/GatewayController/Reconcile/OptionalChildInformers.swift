@@ -12,7 +12,9 @@
 //! re-queue the gateways; deleting the CRD stops it and drops its cache.
 //! An API served without a CRD (OpenShift serves `route.openshift.io` from
 //! its own API server) is found by API discovery instead (`discover`), asked
-//! at most once a minute per API while a gateway needs it.
+//! at most once a minute per API while a gateway needs it; an informer
+//! started that way asks again every minute, and is stopped (and the gateways
+//! re-queued) when discovery no longer lists the kind.
 //!
 //! The tasks inherit the graceful-shutdown signal of the task that starts
 //! them (a CRD informer's handler, or a reconcile), and are cancelled when
@@ -45,18 +47,22 @@ public final class OptionalChildInformers: Sendable {
         var allGateways: (@Sendable () -> [ObjectKey])?
         /// When API discovery was last asked about each API.
         var probed: [OptionalAPI: ContinuousClock.Instant] = [:]
+        /// The running informers started because discovery listed their kind (no CRD shows it).
+        var discovered: Set<OptionalAPI> = []
     }
 
-    /// The least time between two discovery requests for one API.
-    public static let discoveryInterval: Duration = .seconds(60)
+    /// The least time between two discovery requests for one API (default one minute).
+    let discoveryInterval: Duration
 
     /// - Parameters:
     ///   - informers: where the CRD informers come from.
+    ///   - discoveryInterval: the least time between two discovery requests for one API.
     ///   - configuration: the informer configuration of an optional kind (scope and label selector).
-    public init(client: RESTClient, informers: SharedInformers, logger: Logger,
+    public init(client: RESTClient, informers: SharedInformers, logger: Logger, discoveryInterval: Duration = .seconds(60),
                 configuration: @escaping @Sendable (GroupVersionResource) -> InformerConfiguration) {
         self.client = client
         self.logger = logger
+        self.discoveryInterval = discoveryInterval
         self.configuration = configuration
         var crds: [OptionalAPI: Informer] = [:]
         for api in OptionalAPI.allCases {
@@ -116,26 +122,45 @@ public final class OptionalChildInformers: Sendable {
 
     // MARK: Starting and stopping
 
-    /// Asks API discovery (`/apis/<group>/v1`) whether the kind is served, when no informer runs for it and
-    /// the last request is a `discoveryInterval` ago; starts the informer when it is. For APIs served
-    /// without a CustomResourceDefinition; a failed request counts as not served.
+    /// Asks API discovery (`/apis/<group>/v1`) whether the kind is served, at most once a
+    /// `discoveryInterval` per API, for APIs served without a CustomResourceDefinition: when it is
+    /// listed and no informer runs, starts one; when an informer started this way runs and discovery
+    /// answers that the kind is gone (the group version not found, or the kind not in its list),
+    /// stops it and re-queues the gateways. An informer a CRD started is the CRD's to stop. A failed
+    /// request changes nothing.
     public func discover(_ api: OptionalAPI) async {
         let now = ContinuousClock.now
         let due = state.withLock { s -> Bool in
-            guard s.running[api] == nil else { return false }
-            if let last = s.probed[api], now - last < Self.discoveryInterval { return false }
+            if s.running[api] != nil, !s.discovered.contains(api) { return false }
+            if let last = s.probed[api], now - last < discoveryInterval { return false }
             s.probed[api] = now
             return true
         }
         guard due else { return }
+        let listed: Bool
         do {
             let response = try await client.request(method: .get, path: "/apis/\(api.group)/\(api.version)")
-            guard Self.lists(try JSONValue.parse(response.body), api) else { return }
+            listed = Self.lists(try JSONValue.parse(response.body), api)
+        } catch let error as APIError where error.code == 404 {
+            listed = false
         } catch {
             return
         }
-        logger.info("API discovery lists an optional API", metadata: ["api": "\(api)"])
-        start(api, Informer(client: client, configuration: configuration(api.resource), logger: logger))
+        if listed {
+            guard state.withLock({ $0.running[api] == nil }) else { return }
+            logger.info("API discovery lists an optional API", metadata: ["api": "\(api)"])
+            start(api, Informer(client: client, configuration: configuration(api.resource), logger: logger), discovered: true)
+            return
+        }
+        let stopped = state.withLock { s -> Running? in
+            guard s.discovered.contains(api) else { return nil }
+            s.discovered.remove(api)
+            return s.running.removeValue(forKey: api)
+        }
+        guard let stopped else { return }
+        stopped.task.cancel()
+        logger.info("stopped watching an optional API: API discovery no longer lists it", metadata: ["api": "\(api)"])
+        reenqueueAll()
     }
 
     /// Whether an `APIResourceList` names the kind's resource.
@@ -152,7 +177,7 @@ public final class OptionalChildInformers: Sendable {
             case (true, nil):
                 let informer = Informer(client: client, configuration: configuration(api.resource), logger: logger)
                 return (informer, nil)
-            case (false, let running?):
+            case (false, let running?) where !s.discovered.contains(api):
                 s.running[api] = nil
                 return (nil, running)
             default:
@@ -167,7 +192,7 @@ public final class OptionalChildInformers: Sendable {
         if let informer = change.start { start(api, informer) }
     }
 
-    private func start(_ api: OptionalAPI, _ informer: Informer) {
+    private func start(_ api: OptionalAPI, _ informer: Informer, discovered: Bool = false) {
         informer.cache.addIndex(GatewayCaches.ownerIndex) { object in
             GatewayResources.ownerKey(ofChild: object).map { [GatewayCaches.ownerIndexValue($0)] } ?? []
         }
@@ -179,6 +204,13 @@ public final class OptionalChildInformers: Sendable {
         }
         // Only weak references to self: the tasks end in `deinit`.
         let synced: @Sendable () -> Void = { [weak self] in self?.reenqueueAll() }
+        // A kind only discovery shows is asked about again while it is watched: no CRD event says it went away.
+        let interval = discoveryInterval
+        let recheck: @Sendable () async -> Bool = { [weak self] in
+            guard (try? await Task.sleep(for: interval)) != nil, let self else { return false }
+            await self.discover(api)
+            return !Task.isCancelled
+        }
         // Created here, inside a shared informer's handler: the task inherits its graceful-shutdown signal.
         let task = Task {
             await withTaskGroup(of: Void.self) { group in
@@ -187,17 +219,22 @@ public final class OptionalChildInformers: Sendable {
                     guard (try? await informer.waitUntilSynced()) != nil else { return }
                     synced()
                 }
+                if discovered {
+                    group.addTask { while await recheck() {} }
+                }
             }
         }
         let superseded = state.withLock { s -> Bool in
             if s.running[api] != nil { return true }
             s.running[api] = Running(informer: informer, task: task)
+            if discovered { s.discovered.insert(api) }
             return false
         }
         if superseded {
             task.cancel()
         } else {
-            logger.info("watching an optional API: its CRD is served", metadata: ["api": "\(api)"])
+            logger.info(discovered ? "watching an optional API: API discovery lists it" : "watching an optional API: its CRD is served",
+                        metadata: ["api": "\(api)"])
         }
     }
 
