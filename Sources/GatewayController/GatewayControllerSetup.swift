@@ -31,7 +31,8 @@ public struct GatewayControllerSetup: ControllerSetup {
             var configuration = clusterScoped
                 ? InformerConfiguration(resource: resource, labelSelector: managed)
                 : context.informerConfiguration(for: resource, labelSelector: managed)
-            // Children in the sandbox namespace may lie outside a watched namespace; Secrets carry no values.
+            // With --namespace, a gateway's children all lie in the watched namespace
+            // (`GatewayValidation.scopeProblems`). Secrets carry no values.
             if kind == "Secret" { configuration.redactData = true }
             let informer = informers.informer(for: configuration)
             informer.cache.addIndex(GatewayCaches.ownerIndex) { object in
@@ -52,7 +53,8 @@ public struct GatewayControllerSetup: ControllerSetup {
         // The Kubernetes version (for the renderer's defaults) is read from the server's /version at the first reconcile.
         let reconciler = GatewayReconciler(
             client: context.client, caches: caches, events: context.events, clock: context.clock, logger: context.logger,
-            clusterVersion: ClusterVersionReader(client: context.client), scrubber: context.scrubber)
+            clusterVersion: ClusterVersionReader(client: context.client), scrubber: context.scrubber,
+            watchNamespace: context.configuration.watchNamespace)
         let controller = Controller(
             configuration: context.controllerConfiguration(name: Self.controllerName), primary: caches.gateways,
             queue: context.queue, reconciler: reconciler, clock: context.clock, logger: context.logger,

@@ -139,6 +139,21 @@ struct GatewayPlannerTests {
         #expect(valid?.message.contains("spec.tls.extraIPAddresses[0]") == true)
     }
 
+    @Test("with --namespace, a sandbox namespace outside the watched one is ConfigValid=False naming the field, and nothing is applied")
+    func outsideWatchedNamespace() {
+        var outside = snapshot(owner(["sandboxes": ["namespace": "sandboxes"]]))
+        outside.watchNamespace = "ops"
+        let plan = GatewayPlanner.plan(outside)
+        #expect(plan.actions.isEmpty)
+        let valid = plan.status.conditions?[type: GatewayConditionType.configValid]
+        #expect(valid?.status == "False")
+        #expect(valid?.message.contains("spec.sandboxes.namespace") == true, "\(valid?.message ?? "")")
+        #expect(plan.events.contains { $0.type == .warning && $0.reason == "ConfigInvalid" && $0.note.contains("spec.sandboxes.namespace") })
+        // The same spec for an operator watching every namespace is applied.
+        outside.watchNamespace = nil
+        #expect(!GatewayPlanner.plan(outside).actions.isEmpty)
+    }
+
     @Test("a downgrade is applied when the allow annotation is set")
     func downgradeAllowed() {
         let gateway = owner(["version": "0.0.100"], annotations: [OpenShellLabels.allowDowngradeAnnotation: "true"],

@@ -127,6 +127,25 @@ struct GatewayValidationTests {
         #expect(problems(c.spec) == c.expected)
     }
 
+    // MARK: - The watched namespace
+
+    @Test("with --namespace, the sandbox and credential namespaces must be the watched one or empty", arguments: [
+        (nil, ["sandboxes": ["namespace": "elsewhere"]], []),
+        ("ops", [:], []),
+        ("ops", ["sandboxes": ["namespace": ""], "credentials": ["kubernetesSecrets": ["namespace": "ops"]]], []),
+        ("ops", ["sandboxes": ["namespace": "elsewhere"]], [
+            #"InvalidSpec spec.sandboxes.namespace: Invalid value: "elsewhere": the operator watches only namespace "ops" (--namespace): leave the field empty or set it to "ops", or run the operator for all namespaces"#,
+        ]),
+        ("ops", ["sandboxes": ["namespace": "a"], "credentials": ["kubernetesSecrets": ["namespace": "b"]]], [
+            #"InvalidSpec spec.sandboxes.namespace: Invalid value: "a": the operator watches only namespace "ops" (--namespace): leave the field empty or set it to "ops", or run the operator for all namespaces"#,
+            #"InvalidSpec spec.credentials.kubernetesSecrets.namespace: Invalid value: "b": the operator watches only namespace "ops" (--namespace): leave the field empty or set it to "ops", or run the operator for all namespaces"#,
+        ]),
+    ] as [(String?, JSONObject, [String])])
+    func scope(_ watchNamespace: String?, _ json: JSONObject, _ expected: [String]) throws {
+        let spec = try JSONValue.object(json).decode(OpenShellGatewaySpec.self)
+        #expect(GatewayValidation.scopeProblems(spec, watchNamespace: watchNamespace).map { "\($0.reason.rawValue) \($0)" } == expected)
+    }
+
     // MARK: - Versions
 
     @Test("a downgrade is refused without the annotation, with the field and the way out named")

@@ -101,11 +101,13 @@ public struct GatewaySnapshot: Sendable {
     public var now: Date
     /// The pods of the StatefulSet, read only while its rollout is incomplete (`StalledPods.worthChecking`).
     public var workloadPods: [KubeObject]
+    /// The one namespace the operator watches (`--namespace`); nil when it watches all.
+    public var watchNamespace: String?
 
     public init(owner: KubeObject, children: [KubeObject] = [], secrets: ObservedGatewaySecrets = ObservedGatewaySecrets(),
                 agentSandboxProblem: String? = nil, optionalAPIs: [OptionalAPI: OptionalAPIState] = [:],
                 issuedSecrets: [String: KubeObject] = [:], cluster: GatewayClusterFacts = GatewayClusterFacts(), now: Date,
-                workloadPods: [KubeObject] = []) {
+                workloadPods: [KubeObject] = [], watchNamespace: String? = nil) {
         self.owner = owner
         self.children = children
         self.secrets = secrets
@@ -115,6 +117,7 @@ public struct GatewaySnapshot: Sendable {
         self.cluster = cluster
         self.now = now
         self.workloadPods = workloadPods
+        self.watchNamespace = watchNamespace
     }
 }
 
@@ -218,7 +221,7 @@ struct GatewayPlanRun {
         } catch {
             return blockConfig("spec: \(error)")
         }
-        let problems = GatewayValidation.validate(spec)
+        let problems = GatewayValidation.validate(spec) + GatewayValidation.scopeProblems(spec, watchNamespace: s.watchNamespace)
         if !problems.isEmpty { return blockConfig(problems.map(\.description).joined(separator: "; ")) }
         let settings: GatewayPKISettings
         do {

@@ -41,9 +41,11 @@ public struct GatewayReconciler: Reconciler {
     let clusterVersion: ClusterVersionReader
     /// Learns the value of every Secret read, so no log line or Event note can carry one.
     let scrubber: SecretScrubber
+    /// The one namespace the operator watches (`--namespace`); nil when it watches all.
+    let watchNamespace: String?
 
     public init(client: RESTClient, caches: GatewayCaches, events: EventRecorder, clock: any WallClock, logger: Logger,
-                clusterVersion: ClusterVersionReader? = nil, scrubber: SecretScrubber = SecretScrubber()) {
+                clusterVersion: ClusterVersionReader? = nil, scrubber: SecretScrubber = SecretScrubber(), watchNamespace: String? = nil) {
         self.client = client
         self.caches = caches
         self.events = events
@@ -51,6 +53,7 @@ public struct GatewayReconciler: Reconciler {
         self.logger = logger
         self.clusterVersion = clusterVersion ?? ClusterVersionReader(client: client)
         self.scrubber = scrubber
+        self.watchNamespace = watchNamespace
     }
 
     static let writeOptions = WriteOptions(fieldManager: OpenShellLabels.fieldManager, fieldValidation: .strict)
@@ -184,7 +187,7 @@ public struct GatewayReconciler: Reconciler {
         return GatewaySnapshot(
             owner: owner, children: found, secrets: secrets, agentSandboxProblem: problem,
             optionalAPIs: caches.optional.states, issuedSecrets: issued, cluster: try await clusterVersion.facts(), now: clock.now(),
-            workloadPods: try await workloadPods(owner, found))
+            workloadPods: try await workloadPods(owner, found), watchNamespace: watchNamespace)
     }
 
     /// The StatefulSet's pods, read from the server only while its rollout is incomplete (`StalledPods`).

@@ -60,6 +60,25 @@ public enum GatewayValidation {
         return out
     }
 
+    /// The problems of `spec` for an operator that watches one namespace only (`--namespace`, the
+    /// single-namespace install); none when it watches all (`nil`). The children the gateway puts in
+    /// its sandbox namespace (`sandboxes.namespace`) and credential namespace
+    /// (`credentials.kubernetesSecrets.namespace`) must be in the watched one: elsewhere the operator
+    /// would neither see them (its caches hold that namespace only) nor, with that install's RBAC,
+    /// be allowed to write them. Empty fields default to the gateway's own namespace, which is watched.
+    public static func scopeProblems(_ spec: OpenShellGatewaySpec, watchNamespace: String?) -> [SpecProblem] {
+        guard let watchNamespace else { return [] }
+        let fields: [(FieldPath, String?)] = [
+            (FieldPath("spec").child("sandboxes").child("namespace"), spec.sandboxes?.namespace),
+            (FieldPath("spec").child("credentials").child("kubernetesSecrets").child("namespace"), spec.credentials?.kubernetesSecrets?.namespace),
+        ]
+        return fields.compactMap { path, value in
+            guard let value, !value.isEmpty, value != watchNamespace else { return nil }
+            return SpecProblem(.invalidSpec, .invalid(path, .string(value),
+                "the operator watches only namespace \(watchNamespace.goQuoted) (--namespace): leave the field empty or set it to \(watchNamespace.goQuoted), or run the operator for all namespaces"))
+        }
+    }
+
     /// Whether moving from `running` to `requested` is allowed: going back to an
     /// older release is refused unless `allowDowngrade` (the annotation
     /// `openshell.ai/allow-downgrade: "true"`), because the gateway migrates
