@@ -122,6 +122,34 @@ struct GatewayOptionalAPILifecycleTests {
         }
     }
 
+    @Test("switching tls.mode from CertManager to BuiltIn: the chain is deleted, the built-in PKI carries on with the Secrets cert-manager wrote")
+    func certManagerToBuiltIn() async throws {
+        try await withOperator(installCertManager: true) { test in
+            let client = test.client
+            _ = try await client.create(OpenShellAPIGroup.gateways, namespace: namespace, gateway(spec: certManagerSpec))
+            try await eventually(timeout: .seconds(60)) { await condition(client, GatewayConditionType.available)?.isTrue == true }
+            let ca = try await client.get(GatewayResources.secrets, namespace: namespace, name: "openshell-ca-tls")
+            _ = try await client.patch(OpenShellAPIGroup.gateways, namespace: namespace, name: "openshell", type: .merge,
+                                       patch: ["spec": ["tls": ["mode": "BuiltIn"]]])
+            try await eventually(timeout: .seconds(60)) {
+                let issuers = try? await client.list(OptionalAPI.issuers.resource, namespace: namespace).items
+                let certificates = try? await client.list(OptionalAPI.certificates.resource, namespace: namespace).items
+                return issuers?.isEmpty == true && certificates?.isEmpty == true
+            }
+            try await eventually(timeout: .seconds(60)) {
+                let owner = await fetch(client)
+                return owner?.conditions[type: GatewayConditionType.tlsReady]?.reason == "CertificatesValid"
+                    && owner?.conditions[type: GatewayConditionType.available]?.isTrue == true
+            }
+            #expect(await condition(client, GatewayConditionType.degraded)?.isTrue == false)
+            // The CA cert-manager made is the one the built-in PKI now keeps (not replaced).
+            let kept = try await client.get(GatewayResources.secrets, namespace: namespace, name: "openshell-ca-tls")
+            #expect(kept.uid == ca.uid)
+            #expect(kept.json["data"] == ca.json["data"])
+            #expect(!(await eventReasons(client).contains("CertificatesCreated")))
+        }
+    }
+
     @Test("a certificate cert-manager issues again changes the checksum and rolls the pods")
     func reissueRollsPods() async throws {
         try await withOperator(installCertManager: true) { test in
