@@ -84,7 +84,8 @@ public struct SandboxControllerSetup: ControllerSetup {
 
         let policies = Controller(
             configuration: context.controllerConfiguration(name: "openshell-policy"), primary: caches.policies,
-            queue: context.queue, reconciler: PolicyReconciler(client: context.client, policies: caches.policies, clock: context.clock),
+            queue: context.queue, reconciler: PolicyReconciler(
+                client: context.client, policies: caches.policies, events: context.events, clock: context.clock, logger: context.logger),
             clock: context.clock, logger: context.logger, metricsFactory: context.metricsFactory)
         return [controller, policies]
     }

@@ -281,3 +281,52 @@ extension GatewayAction {
         }
     }
 }
+
+/// The basis of each Event (`PlannedEvent.Basis`), which decides whether it is recorded with the status
+/// write (`StatusCommit`): an Event reporting a write is `.write`; a transition comes with a status that
+/// differs from the copy's (so a plan from a stale copy has a status write to conflict) and is not
+/// planned again from the copy that status was written to.
+@Suite("GatewayPlanner: Event basis")
+struct GatewayEventBasisTests {
+    struct Case: Sendable, CustomTestStringConvertible {
+        var name: String
+        var snapshot: GatewaySnapshot
+        var writes: [String]
+        var transitions: [String]
+        var testDescription: String { name }
+    }
+
+    static var cases: [Case] {
+        let gateway = owner()
+        var edited = installed(gateway)
+        if let map = edited.firstIndex(where: { $0.kind == "ConfigMap" }) { edited[map].json["data"] = ["gateway.toml": "edited = true"] }
+        let running = OpenShellGatewayStatus(runningVersion: "0.0.100", lastKnownGoodVersion: "0.0.100")
+        return [
+            Case(name: "PKI written", snapshot: snapshot(owner(finalizer: false), secrets: ObservedGatewaySecrets()),
+                 writes: [PKIEventReason.certificatesCreated, PKIEventReason.signingKeyCreated, PKIEventReason.keyEncryptionKeyCreated],
+                 transitions: []),
+            Case(name: "installed", snapshot: snapshot(gateway, children: installed(gateway)), writes: [],
+                 transitions: [GatewayEventReason.installed]),
+            Case(name: "drift put back", snapshot: snapshot(gateway, children: edited), writes: [GatewayEventReason.driftCorrected],
+                 transitions: [GatewayEventReason.installed]),
+            Case(name: "upgrade started", snapshot: snapshot(owner(["version": "0.0.111"], status: running), children: installed(owner(["version": "0.0.100"]))),
+                 writes: [GatewayEventReason.upgradeStarted], transitions: []),
+            Case(name: "invalid spec", snapshot: snapshot(owner(["tls": ["extraIPAddresses": ["nope"]]])), writes: [],
+                 transitions: [GatewayEventReason.configInvalid]),
+            Case(name: "cluster-scoped children deleted", snapshot: snapshot(owner(deleting: true), children: installed(gateway)),
+                 writes: [GatewayEventReason.cleanedUp], transitions: []),
+        ]
+    }
+
+    @Test(arguments: cases)
+    func writesAreMarkedAndTransitionsComeWithTheirStatus(_ c: Case) throws {
+        let plan = GatewayPlanner.plan(c.snapshot)
+        #expect(Set(plan.events.filter { $0.basis == .write }.map(\.reason)) == Set(c.writes))
+        #expect(plan.events.filter { $0.basis == .transition }.map(\.reason) == c.transitions)
+        let current = c.snapshot.owner.decodeStatus(OpenShellGatewayStatus.self) ?? OpenShellGatewayStatus()
+        if !c.transitions.isEmpty { #expect(plan.status != current) }
+        var next = c.snapshot
+        next.owner.status = try JSONValue(encoding: plan.status)
+        #expect(GatewayPlanner.plan(next).events.filter { $0.basis == .transition }.isEmpty)
+    }
+}

@@ -504,3 +504,61 @@ struct OwnedFieldsPatchTests {
         #expect(plan.events.map(\.reason) == ["InvalidRestartRequest", "Ready"])
     }
 }
+
+/// The basis of each Event (`PlannedEvent.Basis`), which decides whether it is recorded with the status
+/// write (`StatusCommit`): an Event reporting a write is `.write`; a transition comes with a status that
+/// differs from the copy's (so a plan from a stale copy has a status write to conflict) and is not
+/// planned again from the copy that status was written to.
+@Suite("SandboxPlanner: Event basis")
+struct SandboxEventBasisTests {
+    struct Case: Sendable, CustomTestStringConvertible {
+        var name: String
+        var snapshot: SandboxSnapshot
+        var writes: [String]
+        var transitions: [String]
+        var testDescription: String { name }
+    }
+
+    static var cases: [Case] {
+        let rendered = render(owner(), OpenShellSandboxSpec())
+        let suspendedSpec = OpenShellSandboxSpec(suspended: true)
+        let renderedSuspended = render(owner(), suspendedSpec)
+        var foreign = live(rendered)
+        foreign.ownerReferences = [OwnerReference(apiVersion: "example.com/v1", kind: "Other", name: "x", uid: "other", controller: true)]
+        let invalid = Blocker(reason: "InvalidSpec", message: "spec.gpus: Invalid value: 0: must be greater than 0", invalidInput: true)
+        let old = render(owner(), OpenShellSandboxSpec(image: "example.com/agent:1"))
+        let newSpec = OpenShellSandboxSpec(image: "example.com/agent:2")
+        let new = render(owner(), newSpec)
+        return [
+            Case(name: "created", snapshot: snapshot(owner: owner(finalizer: false)), writes: ["Created"], transitions: []),
+            Case(name: "ready", snapshot: snapshot(status: OpenShellSandboxStatus(phase: .provisioning), desired: rendered, live: live(rendered)),
+                 writes: [], transitions: ["Ready"]),
+            Case(name: "suspending", snapshot: snapshot(spec: suspendedSpec, desired: renderedSuspended, live: live(renderedSuspended)),
+                 writes: ["Suspending"], transitions: []),
+            Case(name: "rolling out", snapshot: snapshot(spec: newSpec, desired: new, live: live(old), configMap: ownedConfigMap(new)),
+                 writes: ["RollingOut"], transitions: []),
+            Case(name: "conflict", snapshot: snapshot(live: foreign), writes: [], transitions: ["Conflict"]),
+            Case(name: "invalid spec", snapshot: snapshot(blocker: invalid), writes: [], transitions: ["InvalidSpec"]),
+            Case(name: "failed", snapshot: snapshot(
+                desired: rendered, live: live(rendered, ready: false, readyReason: "PodFailed", finished: "PodFailed"), pod: failedPod()),
+                 writes: [], transitions: ["Failed"]),
+            Case(name: "expired", snapshot: snapshot(
+                status: OpenShellSandboxStatus(phase: .ready, sandbox: OwnedSandboxReference(name: "demo", uid: "sbx-uid-1")),
+                expiresAt: now.addingTimeInterval(-1)), writes: [], transitions: ["Expired"]),
+            Case(name: "deleting", snapshot: snapshot(owner: owner(deleting: true), desired: rendered, live: live(rendered)),
+                 writes: ["Deleting"], transitions: []),
+            Case(name: "deleted", snapshot: snapshot(owner: owner(deleting: true)), writes: ["Deleted"], transitions: []),
+        ]
+    }
+
+    @Test(arguments: cases)
+    func writesAreMarkedAndTransitionsComeWithTheirStatus(_ c: Case) {
+        let plan = SandboxPlanner.plan(c.snapshot)
+        #expect(plan.events.filter { $0.basis == .write }.map(\.reason) == c.writes)
+        #expect(plan.events.filter { $0.basis == .transition }.map(\.reason) == c.transitions)
+        if !c.transitions.isEmpty { #expect(plan.status != c.snapshot.status) }
+        var next = c.snapshot
+        next.status = plan.status
+        #expect(SandboxPlanner.plan(next).events.filter { $0.basis == .transition }.isEmpty)
+    }
+}

@@ -277,7 +277,7 @@ struct GatewayPlanRun {
         describeTLS(pki, settings: settings)
         if !pki.isUntouched {
             actions.append(.writePKI(pki))
-            events += pki.events.filter { $0.type != "Warning" }.map { PlannedEvent(.normal, $0.reason, $0.message) }
+            events += pki.events.filter { $0.type != "Warning" }.map { PlannedEvent(.normal, $0.reason, $0.message, basis: .write) }
             requeue(after: .seconds(1))
             observeWorkload(spec)
             return
@@ -309,7 +309,8 @@ struct GatewayPlanRun {
             let revision = pod.labels[StalledPods.revisionLabel] ?? ""
             events.append(PlannedEvent(
                 .normal, GatewayEventReason.stalledPodDeleted,
-                "Deleted pod \(pod.name) of revision \(revision), which never became ready and blocks the rollout of the current template"))
+                "Deleted pod \(pod.name) of revision \(revision), which never became ready and blocks the rollout of the current template",
+                basis: .write))
             requeue(after: .seconds(1))
         }
     }
@@ -439,14 +440,15 @@ struct GatewayPlanRun {
             actions.append(.patch(live: current, patch: patch))
             let drifted = current.annotations[ChildDrift.appliedHashAnnotation] == desired.annotations[ChildDrift.appliedHashAnnotation]
             if drifted {
-                events.append(PlannedEvent(.normal, GatewayEventReason.driftCorrected, "\(key) was changed by hand; put it back"))
+                events.append(PlannedEvent(.normal, GatewayEventReason.driftCorrected, "\(key) was changed by hand; put it back", basis: .write))
             }
             if isWorkload {
                 workloadChanged = true
                 let from = current.labels["app.kubernetes.io/version"]
                 if !firstInstall, rollback == nil, let from, from != rendered.workload.labels["app.kubernetes.io/version"] {
                     events.append(PlannedEvent(
-                        .normal, GatewayEventReason.upgradeStarted, "Upgrading the gateway from \(from) to \(desiredVersion ?? "")"))
+                        .normal, GatewayEventReason.upgradeStarted, "Upgrading the gateway from \(from) to \(desiredVersion ?? "")",
+                        basis: .write))
                 }
             }
         }
@@ -468,7 +470,7 @@ struct GatewayPlanRun {
         }
         events.append(PlannedEvent(
             .normal, GatewayEventReason.cleanedUp,
-            "Deleting " + remaining.map { ChildKey($0).description }.sorted().joined(separator: ", ")))
+            "Deleting " + remaining.map { ChildKey($0).description }.sorted().joined(separator: ", "), basis: .write))
         requeue(after: .seconds(1))
     }
 

@@ -1,12 +1,12 @@
 //! GatewayReconciler: the IO half of the gateway reconciler. It gathers a
-//! `GatewaySnapshot` (the children from the caches by owner label, the PKI
+//! `GatewaySnapshot` (the gateway and its children from the caches, the PKI
 //! Secrets read from the server with their values, the Agent Sandbox CRD,
 //! the optional children and their APIs' state, asking API discovery about
 //! an API the spec needs that no CRD serves),
 //! lets `GatewayPlanner` decide, and carries the plan out: finalizer, the
 //! PKI writer's Secrets (the key-encryption key without an ownerReference),
-//! creates and merge patches, deletes with UID preconditions, one status
-//! write when the status changed, and the planned Events.
+//! creates and merge patches, deletes with UID preconditions, then the
+//! status and the planned Events through `OwnerWriter`.
 import Foundation
 import GatewayPKI
 import KubeClient
@@ -34,52 +34,47 @@ public struct GatewayCaches: Sendable {
 public struct GatewayReconciler: Reconciler {
     let client: RESTClient
     let caches: GatewayCaches
-    let events: EventRecorder
     let clock: any WallClock
-    let logger: Logger
     /// The API server's version, read once (`ClusterVersion`).
     let clusterVersion: ClusterVersionReader
     /// Learns the value of every Secret read, so no log line or Event note can carry one.
     let scrubber: SecretScrubber
     /// The one namespace the operator watches (`--namespace`); nil when it watches all.
     let watchNamespace: String?
+    /// The finalizer and status writes, and the Events.
+    let ownerWriter: OwnerWriter
 
     public init(client: RESTClient, caches: GatewayCaches, events: EventRecorder, clock: any WallClock, logger: Logger,
                 clusterVersion: ClusterVersionReader? = nil, scrubber: SecretScrubber = SecretScrubber(), watchNamespace: String? = nil) {
         self.client = client
         self.caches = caches
-        self.events = events
         self.clock = clock
-        self.logger = logger
         self.clusterVersion = clusterVersion ?? ClusterVersionReader(client: client)
         self.scrubber = scrubber
         self.watchNamespace = watchNamespace
+        ownerWriter = OwnerWriter(
+            client: client, resource: OpenShellAPIGroup.gateways, recorder: events, fieldManager: OpenShellLabels.fieldManager, logger: logger)
     }
 
     static let writeOptions = WriteOptions(fieldManager: OpenShellLabels.fieldManager, fieldValidation: .strict)
 
     public func reconcile(_ request: ReconcileRequest) async throws -> ReconcileResult {
-        guard let cached = caches.gateways.cache.get(request.key), var owner = try await current(cached) else { return .done }
+        // Planned from the cache, which may lag behind the previous run's status write: such a plan
+        // repeats that run's transitions, its status write conflicts and their Events are dropped (`StatusCommit`).
+        guard var owner = caches.gateways.cache.get(request.key) else { return .done }
         let snapshot = try await gather(owner)
         let plan = GatewayPlanner.plan(snapshot)
 
         var released = false
-        var extraEvents: [PlannedEvent] = []
+        var events = plan.events
         for action in plan.actions {
             switch action {
             case .addFinalizer:
-                do {
-                    owner = try await setFinalizers(of: owner, owner.finalizers + [GatewayFinalizer.name])
-                } catch let error as APIError where error.code == 409 || error.code == 404 {
-                    // Our copy was behind (or the gateway is gone): the newer version's watch event runs this again.
-                    return .done
-                }
+                guard let updated = try await ownerWriter.addFinalizer(GatewayFinalizer.name, to: owner) else { return .done }
+                owner = updated
             case .removeFinalizer:
-                do {
-                    owner = try await setFinalizers(of: owner, owner.finalizers.filter { $0 != GatewayFinalizer.name })
-                } catch let error as APIError where error.code == 404 {
-                    // Already released and gone.
-                }
+                guard let updated = try await ownerWriter.removeFinalizer(GatewayFinalizer.name, from: owner) else { return .done }
+                owner = updated
                 released = true
             case .writePKI(let pki):
                 try await writePKI(pki, owner: owner, observed: snapshot.secrets)
@@ -89,9 +84,10 @@ public struct GatewayReconciler: Reconciler {
                     _ = try await client.create(resource, namespace: namespace(of: object), object, options: Self.writeOptions)
                 } catch let error as APIError where error.code == 409 {
                     // Someone else's object of that name (not labelled for us, so not in our caches): leave it.
-                    extraEvents.append(PlannedEvent(
+                    events.append(PlannedEvent(
                         .warning, GatewayEventReason.childConflict,
-                        "\(ChildKey(object)) already exists and is not managed by this OpenShellGateway; it is left untouched"))
+                        "\(ChildKey(object)) already exists and is not managed by this OpenShellGateway; it is left untouched",
+                        basis: .write))
                 }
             case .patch(let live, let patch):
                 guard let resource = GatewayResources.of(live) else { continue }
@@ -108,17 +104,7 @@ public struct GatewayReconciler: Reconciler {
                 }
             }
         }
-        for event in plan.events + extraEvents {
-            events.record(regarding: owner, type: event.type, reason: event.reason, action: "Reconcile", note: event.note)
-        }
-        let current = owner.decodeStatus(OpenShellGatewayStatus.self) ?? OpenShellGatewayStatus()
-        if !released, !owner.isBeingDeleted, plan.status != current {
-            do {
-                try await writeStatus(plan.status, of: owner)
-            } catch let error as APIError where error.code == 409 {
-                logger.debug("status write conflicted; waiting for the newer version", metadata: ["key": "\(request.key)"])
-            }
-        }
+        try await ownerWriter.commit(owner: owner, planned: released || owner.isBeingDeleted ? nil : plan.status, events: events)
         return plan.requeueAfter.map { .requeue(after: $0) } ?? .done
     }
 
@@ -133,18 +119,6 @@ public struct GatewayReconciler: Reconciler {
     }
 
     // MARK: Gathering
-
-    /// The gateway as the server has it now, read by name with a list (the operator's role lists and watches
-    /// gateways). The cache can lag behind the status the previous run wrote, and a plan from that copy
-    /// would repeat the previous run's transitions as Events (Installed, RollbackComplete, ...).
-    func current(_ cached: KubeObject) async throws -> KubeObject? {
-        let list = try await client.list(
-            OpenShellAPIGroup.gateways, namespace: cached.namespace, options: ListOptions(fieldSelector: "metadata.name=\(cached.name)"))
-        guard var object = list.items.first(where: { $0.name == cached.name }) else { return nil }
-        if object.json["kind"] == nil { object.json["kind"] = .string(OpenShellAPIGroup.gatewayKind.kind) }
-        if object.json["apiVersion"] == nil { object.json["apiVersion"] = .string(OpenShellAPIGroup.groupVersion.apiVersion) }
-        return object
-    }
 
     /// The built-in and the optional children of the gateway `key`.
     func children(of key: ObjectKey) -> [KubeObject] {
@@ -281,22 +255,5 @@ public struct GatewayReconciler: Reconciler {
                 _ = try await client.update(GatewayResources.secrets, namespace: settings.namespace, object, options: Self.writeOptions)
             }
         }
-    }
-
-    func setFinalizers(of owner: KubeObject, _ finalizers: [String]) async throws -> KubeObject {
-        let patch: JSONValue = [
-            "metadata": ["finalizers": .array(finalizers.map(JSONValue.string)), "resourceVersion": .string(owner.resourceVersion)],
-        ]
-        return try await client.patch(
-            OpenShellAPIGroup.gateways, namespace: owner.namespace, name: owner.name, type: .merge, patch: patch,
-            options: WriteOptions(fieldManager: OpenShellLabels.fieldManager))
-    }
-
-    func writeStatus(_ status: OpenShellGatewayStatus, of owner: KubeObject) async throws {
-        var updated = owner
-        updated.status = try JSONValue(encoding: status)
-        _ = try await client.update(
-            OpenShellAPIGroup.gateways, namespace: owner.namespace, updated, subresource: "status",
-            options: WriteOptions(fieldManager: OpenShellLabels.fieldManager))
     }
 }

@@ -1,27 +1,31 @@
 //! PolicyReconciler: reports whether an OpenShellPolicy passes the upstream
-//! limits as its `Valid` condition (written only when it changes). The
-//! sandboxes that use a policy are re-queued by the sandbox controller.
+//! limits as its `Valid` condition (written only when it changes, through
+//! `OwnerWriter`). The sandboxes that use a policy are re-queued by the
+//! sandbox controller.
 import Foundation
 import KubeClient
 import KubeCore
 import KubeRuntime
+import Logging
 import OpenShellAPI
 
 public struct PolicyReconciler: Reconciler {
-    let client: RESTClient
     let policies: Informer
     let clock: any WallClock
+    /// The status write (the policy has no finalizer and no Events).
+    let ownerWriter: OwnerWriter
+
+    public init(client: RESTClient, policies: Informer, events: EventRecorder, clock: any WallClock, logger: Logger) {
+        self.policies = policies
+        self.clock = clock
+        ownerWriter = OwnerWriter(
+            client: client, resource: OpenShellAPIGroup.policies, recorder: events, fieldManager: OpenShellLabels.fieldManager, logger: logger)
+    }
 
     public func reconcile(_ request: ReconcileRequest) async throws -> ReconcileResult {
         guard let policy = policies.cache.get(request.key), !policy.isBeingDeleted else { return .done }
         let current = policy.decodeStatus(OpenShellPolicyStatus.self) ?? OpenShellPolicyStatus()
-        let status = Self.status(of: policy, current: current, now: clock.now())
-        guard status != current else { return .done }
-        var updated = policy
-        updated.status = try JSONValue(encoding: status)
-        _ = try await client.update(
-            OpenShellAPIGroup.policies, namespace: policy.namespace, updated, subresource: "status",
-            options: WriteOptions(fieldManager: OpenShellLabels.fieldManager))
+        try await ownerWriter.commit(owner: policy, planned: Self.status(of: policy, current: current, now: clock.now()), events: [])
         return .done
     }
 

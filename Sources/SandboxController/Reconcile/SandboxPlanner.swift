@@ -235,7 +235,8 @@ private struct Run {
             readyMessage = "deleting Sandbox \(live.name) and its pod and workspace"
             if !live.isBeingDeleted {
                 actions.append(.delete(live, foreground: true))
-                events.append(PlannedEvent(.normal, SandboxEventReason.deleting, "Deleting Sandbox \(live.name) and its pod and workspace"))
+                events.append(PlannedEvent(
+                    .normal, SandboxEventReason.deleting, "Deleting Sandbox \(live.name) and its pod and workspace", basis: .write))
             }
             requeue(after: SandboxPlanner.recheck)
             return
@@ -243,7 +244,7 @@ private struct Run {
         // Ours is gone (or the one of that name is someone else's): let go.
         readyMessage = "the Sandbox is gone"
         actions.append(.removeFinalizer)
-        events.append(PlannedEvent(.normal, SandboxEventReason.deleted, "Sandbox deleted; released the finalizer"))
+        events.append(PlannedEvent(.normal, SandboxEventReason.deleted, "Sandbox deleted; released the finalizer", basis: .write))
     }
 
     mutating func decideForeign(_ live: KubeObject) {
@@ -294,7 +295,7 @@ private struct Run {
         let again = s.status.sandbox != nil
         events.append(PlannedEvent(
             .normal, again ? SandboxEventReason.recreated : SandboxEventReason.created,
-            again ? "Sandbox \(sandbox.name) was missing; created it again" : "Created Sandbox \(sandbox.name)"))
+            again ? "Sandbox \(sandbox.name) was missing; created it again" : "Created Sandbox \(sandbox.name)", basis: .write))
         phase = wantsSuspended ? .suspending : .provisioning
         readyReason = wantsSuspended ? "Suspending" : "Provisioning"
         readyMessage = wantsSuspended ? "created suspended" : "Sandbox created; waiting for its pod"
@@ -357,7 +358,7 @@ private struct Run {
             // The running pod cannot pick this up: stop it, then start the new one.
             targetMode = .suspended
             notUpToDate = ("RollingOut", "restarting the sandbox to apply a changed image, command, environment or policy; the workspace is kept")
-            events.append(PlannedEvent(.normal, SandboxEventReason.rollingOut, notUpToDate?.message ?? ""))
+            events.append(PlannedEvent(.normal, SandboxEventReason.rollingOut, notUpToDate?.message ?? "", basis: .write))
         } else if state.mode == .suspended, !wantsSuspended, !state.isSuspended {
             // Resume after the pod is gone.
             targetMode = .suspended
@@ -368,13 +369,14 @@ private struct Run {
             if restartRequested {
                 events.append(PlannedEvent(
                     .normal, SandboxEventReason.restarted,
-                    "Starting a new pod as requested (\(OpenShellLabels.restartedAtAnnotation): \(status.observedRestartedAt ?? ""))"))
+                    "Starting a new pod as requested (\(OpenShellLabels.restartedAtAnnotation): \(status.observedRestartedAt ?? ""))",
+                    basis: .write))
             } else if !cycling {
-                events.append(PlannedEvent(.normal, SandboxEventReason.resumed, "Resuming the sandbox"))
+                events.append(PlannedEvent(.normal, SandboxEventReason.resumed, "Resuming the sandbox", basis: .write))
             }
         }
         if state.mode == .running, targetMode == .suspended, wantsSuspended {
-            events.append(PlannedEvent(.normal, SandboxEventReason.suspending, "Suspending the sandbox; the workspace is kept"))
+            events.append(PlannedEvent(.normal, SandboxEventReason.suspending, "Suspending the sandbox; the workspace is kept", basis: .write))
         }
         patchSandbox(live, desired: desired, mode: targetMode, restartStamp: pending ? request : nil)
 
@@ -441,7 +443,8 @@ private struct Run {
             requeue(after: .seconds(max(1, due.timeIntervalSince(s.now).rounded(.up))))
             return failed(termination, restarting: true)
         }
-        events.append(PlannedEvent(.normal, SandboxEventReason.restarting, "Restarting the sandbox (restart \(count) of \(maxRestarts)); the workspace is kept"))
+        events.append(PlannedEvent(
+            .normal, SandboxEventReason.restarting, "Restarting the sandbox (restart \(count) of \(maxRestarts)); the workspace is kept", basis: .write))
         phase = .provisioning
         readyReason = "Restarting"
         readyMessage = "restart \(count) of \(maxRestarts)"

@@ -2,8 +2,8 @@
 //! `SandboxSnapshot` from the caches (class, policy, rules, Secrets,
 //! namespace, the live Sandbox and pod), lets `SandboxPlanner` decide, and
 //! carries the plan out: finalizer, creates and merge patches of our own
-//! fields, deletes with UID preconditions, one status write when the status
-//! changed, and the planned Events.
+//! fields, deletes with UID preconditions, then the status and the planned
+//! Events through `OwnerWriter`.
 import Foundation
 import KubeClient
 import KubeCore
@@ -53,10 +53,10 @@ public struct SandboxCaches: Sendable {
 public struct SandboxReconciler: Reconciler {
     let client: RESTClient
     let caches: SandboxCaches
-    let events: EventRecorder
+    /// The finalizer and status writes, and the Events.
+    let ownerWriter: OwnerWriter
     let clock: any WallClock
     let defaults: OperatorDefaults
-    let logger: Logger
 
     public init(
         client: RESTClient, caches: SandboxCaches, events: EventRecorder, clock: any WallClock,
@@ -64,10 +64,10 @@ public struct SandboxReconciler: Reconciler {
     ) {
         self.client = client
         self.caches = caches
-        self.events = events
+        ownerWriter = OwnerWriter(
+            client: client, resource: OpenShellAPIGroup.sandboxes, recorder: events, fieldManager: OpenShellLabels.fieldManager, logger: logger)
         self.clock = clock
         self.defaults = defaults
-        self.logger = logger
     }
 
     public func reconcile(_ request: ReconcileRequest) async throws -> ReconcileResult {
@@ -79,10 +79,12 @@ public struct SandboxReconciler: Reconciler {
         for action in plan.actions {
             switch action {
             case .addFinalizer:
-                owner = try await setFinalizers(of: owner, owner.finalizers + [OpenShellLabels.sandboxFinalizer])
+                guard let updated = try await ownerWriter.addFinalizer(OpenShellLabels.sandboxFinalizer, to: owner) else { return .done }
+                owner = updated
             case .removeFinalizer:
                 try await confirmSandboxGone(of: owner)
-                owner = try await setFinalizers(of: owner, owner.finalizers.filter { $0 != OpenShellLabels.sandboxFinalizer })
+                guard let updated = try await ownerWriter.removeFinalizer(OpenShellLabels.sandboxFinalizer, from: owner) else { return .done }
+                owner = updated
                 released = true
             case .create(let object):
                 guard let resource = SandboxResources.of(object) else { continue }
@@ -107,18 +109,7 @@ public struct SandboxReconciler: Reconciler {
                 }
             }
         }
-        for event in plan.events {
-            events.record(regarding: owner, related: snapshot.live, type: event.type, reason: event.reason, action: "Reconcile", note: event.note)
-        }
-        if !released, plan.status != snapshot.status {
-            do {
-                try await writeStatus(plan.status, of: owner)
-            } catch let error as APIError where error.code == 409 {
-                // Our copy was behind: the newer version's watch event queues
-                // this key again, and that run writes the status.
-                logger.debug("status write conflicted; waiting for the newer version", metadata: ["key": "\(request.key)"])
-            }
-        }
+        try await ownerWriter.commit(owner: owner, planned: released ? nil : plan.status, events: plan.events, related: snapshot.live)
         return plan.requeueAfter.map { .requeue(after: $0) } ?? .done
     }
 
@@ -305,16 +296,6 @@ public struct SandboxReconciler: Reconciler {
 
     // MARK: Writes
 
-    /// Sets the finalizers with the read resourceVersion as precondition.
-    func setFinalizers(of owner: KubeObject, _ finalizers: [String]) async throws -> KubeObject {
-        let patch: JSONValue = [
-            "metadata": ["finalizers": .array(finalizers.map(JSONValue.string)), "resourceVersion": .string(owner.resourceVersion)],
-        ]
-        return try await client.patch(
-            OpenShellAPIGroup.sandboxes, namespace: owner.namespace, name: owner.name, type: .merge, patch: patch,
-            options: WriteOptions(fieldManager: OpenShellLabels.fieldManager))
-    }
-
     /// The cache may lag: ask the server before letting the owner go.
     func confirmSandboxGone(of owner: KubeObject) async throws {
         do {
@@ -323,14 +304,6 @@ public struct SandboxReconciler: Reconciler {
                 throw SandboxStillPresent(message: "Sandbox \(owner.key) is still being deleted")
             }
         } catch let error as APIError where error.code == 404 {}
-    }
-
-    func writeStatus(_ status: OpenShellSandboxStatus, of owner: KubeObject) async throws {
-        var updated = owner
-        updated.status = try JSONValue(encoding: status)
-        _ = try await client.update(
-            OpenShellAPIGroup.sandboxes, namespace: owner.namespace, updated, subresource: "status",
-            options: WriteOptions(fieldManager: OpenShellLabels.fieldManager))
     }
 }
 
