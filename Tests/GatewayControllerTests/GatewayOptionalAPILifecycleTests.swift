@@ -136,10 +136,16 @@ struct GatewayOptionalAPILifecycleTests {
                 let certificates = try? await client.list(OptionalAPI.certificates.resource, namespace: namespace).items
                 return issuers?.isEmpty == true && certificates?.isEmpty == true
             }
-            try await eventually(timeout: .seconds(60)) {
-                let owner = await fetch(client)
-                return owner?.conditions[type: GatewayConditionType.tlsReady]?.reason == "CertificatesValid"
-                    && owner?.conditions[type: GatewayConditionType.available]?.isTrue == true
+            do {
+                try await eventually(timeout: .seconds(60)) {
+                    let owner = await fetch(client)
+                    return owner?.conditions[type: GatewayConditionType.tlsReady]?.reason == "CertificatesValid"
+                        && owner?.conditions[type: GatewayConditionType.available]?.isTrue == true
+                }
+            } catch {
+                let status = await fetch(client)?.status.map { String(decoding: $0.serialized(), as: UTF8.self) } ?? "absent"
+                Issue.record("gateway status: \(status); events: \(await eventReasons(client))")
+                throw error
             }
             #expect(await condition(client, GatewayConditionType.degraded)?.isTrue == false)
             // The CA cert-manager made is the one the built-in PKI now keeps (not replaced).

@@ -57,6 +57,7 @@ struct InstalledOperator: Sendable {
             options.podStopDelay = .milliseconds(50)
             options.retryInitialDelay = .milliseconds(10)
             options.retryMaximumDelay = .milliseconds(300)
+            options.brokenImages = [GatewayOptionalScenario.brokenImage]
             let simulators = ClusterSimulators.services(core: test.server.core, faults: test.server.faults, options: options, logger: logger)
 
             try await test.installCRD(AgentSandboxCRD.definition, resource: SandboxResources.agentSandboxes)

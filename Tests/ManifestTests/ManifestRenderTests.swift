@@ -35,9 +35,9 @@ struct ManifestRenderTests {
                                 "ClusterRoleBinding/openshell-operator-policy-rules"])
         }
         #expect(Set(names) == expected)
-        // The roles the least-privilege matrix leaves out are exactly those labelled as pending their proof.
-        let pending = install.objects.filter { $0.kind.hasSuffix("Role") && $0.labels["openshell.ai/rbac-proof"] == "pending" }.map(\.name)
-        #expect(Set(pending) == RBACPermissions.pendingRoles)
+        // The least-privilege matrix leaves no role out: none is labelled as pending its proof.
+        let pending = install.objects.filter { $0.kind.hasSuffix("Role") && $0.labels["openshell.ai/rbac-proof"] != nil }.map(\.name)
+        #expect(pending.isEmpty, "roles labelled openshell.ai/rbac-proof: \(pending)")
         // Everything namespaced lives in openshell-system, except the single-namespace grant.
         let clusterScoped: Set<String> = ["Namespace", "CustomResourceDefinition", "ClusterRole", "ClusterRoleBinding"]
         for object in install.objects where !clusterScoped.contains(object.kind) {
@@ -148,7 +148,7 @@ struct ManifestRenderTests {
         #expect(install.object(kind: "ClusterRole", name: RBACPermissions.gatewayRole) == nil)
         #expect(install.object(kind: "ClusterRoleBinding", name: RBACPermissions.gatewayRole) == nil)
         let dropped = Set(full.objects.map { "\($0.kind)/\($0.name)" }).subtracting(install.objects.map { "\($0.kind)/\($0.name)" })
-        let gatewayRoles = [RBACPermissions.gatewayRole] + RBACPermissions.pendingRoles.sorted()
+        let gatewayRoles = RBACPermissions.gatewayRoles
         #expect(dropped == Set(gatewayRoles.flatMap { ["ClusterRole/\($0)", "ClusterRoleBinding/\($0)"] }))
     }
 }

@@ -32,11 +32,20 @@ struct RBACPermission: Sendable, Hashable, CustomStringConvertible {
     /// and the operator needs it, as (verb, logged resource) pairs; `nil` verb
     /// or resource matches any.
     var expectedDenials: [(verb: String?, resource: String?)] {
-        switch subresource {
-        case "finalizers":
+        let rbac = "rbac.authorization.k8s.io"
+        switch (verb, subresource) {
+        case (_, "finalizers"?):
             // OwnerReferencesPermissionEnforcement refuses creating an owned
             // object with blockOwnerDeletion: the create is the denied request.
             return [("create", nil)]
+        case ("escalate", nil) where apiGroup == rbac:
+            // Escalation prevention refuses writing a role that grants more than the writer holds.
+            return ["create", "patch", "update"].map { ($0, loggedResource) }
+        case ("bind", nil) where apiGroup == rbac:
+            // ... and binding a role whose rules the writer does not hold all. A ClusterRole may
+            // be bound by a RoleBinding too; a Role only by a RoleBinding.
+            let bindings = resourceName == "roles" ? ["rolebindings"] : ["rolebindings", "clusterrolebindings"]
+            return bindings.flatMap { binding in ["create", "patch", "update"].map { ($0, "\(binding).\(rbac)") } }
         default:
             return [(verb, loggedResource)]
         }
@@ -49,25 +58,17 @@ enum RBACPermissions {
     /// The gateway reconciler's role: its permissions are proven by the gateway scenario.
     static let gatewayRole = "openshell-operator-gateway"
 
+    /// The gateway reconciler's role for what only some specs or situations call for
+    /// (cert-manager, Gateway API and Route children, stalled pods): proven by the gateway's optional scenario.
+    static let gatewayOptionalRole = "openshell-operator-gateway-optional"
+
+    /// The gateway reconciler's roles, which the sandbox-only component leaves out.
+    static let gatewayRoles: Set<String> = [gatewayRole, gatewayOptionalRole]
+
     /// Every permission the roles among `objects` grant, rule by rule, in order.
     static func permissions(in objects: [KubeObject]) -> [RBACPermission] {
         objects.filter { roleKinds.contains($0.kind) }.flatMap(permissions(of:))
     }
-
-    /// Whether the local API server can show this permission is needed. `escalate` and
-    /// `bind` on roles cannot be: Kubernetes checks them when a role granting more than
-    /// the writer holds is created or bound (RBAC escalation prevention), and the local
-    /// API server does not implement that check, so without them nothing is refused
-    /// there. They stay in the manifest (a real API server refuses the gateway's
-    /// node-reader ClusterRole without them) and are left out of the matrix.
-    static func isProvable(_ permission: RBACPermission) -> Bool {
-        !["escalate", "bind"].contains(permission.verb) && !pendingRoles.contains(permission.roleName)
-    }
-
-    /// Roles labelled `openshell.ai/rbac-proof=pending` in the manifests: rules the scenarios here do
-    /// not exercise yet (the gateway's optional APIs and stalled-pod deletion), proven by the
-    /// gateway's own integration tests instead. Their names are listed so a test can check the label.
-    static let pendingRoles: Set<String> = ["openshell-operator-gateway-optional"]
 
     /// The permissions of one role.
     static func permissions(of role: KubeObject) -> [RBACPermission] {

@@ -63,6 +63,7 @@ extension APIServerCore {
         }
         if !errors.isEmpty { throw APIError.invalid(type.groupKind, name: object.name, errors: errors) }
         try admitOwnerReferences(object, old: nil, type, request: request)
+        try admitRBACEscalation(object, old: nil, type, request: request)
         return object
     }
 
@@ -240,6 +241,7 @@ extension APIServerCore {
         }
         if !errors.isEmpty { throw APIError.invalid(type.groupKind, name: new.name, errors: errors) }
         try admitOwnerReferences(new, old: old, type, request: request)
+        try admitRBACEscalation(new, old: old, type, request: request)
         if type.tracksGeneration || type.isCustom, Self.specChanged(new, old, statusIsSeparate: hasStatus) {
             new.generation = old.generation + 1
         }

@@ -59,8 +59,8 @@ public final class APIServerCore: Sendable {
     public func handle(_ request: ResourceRequest) async throws -> APIResponse {
         let type = try resolve(request)
         if let review = AccessReviewKind(type) { return try self.review(request, type, review) }
-        guard let admission = ownerReferenceAdmission(for: request) else { return try serve(request, type) }
-        return try OwnerReferencesAdmission.$authorizer.withValue(admission) { try serve(request, type) }
+        guard let admission = rbacAdmission(for: request) else { return try serve(request, type) }
+        return try RBACAdmission.$authorizer.withValue(admission) { try serve(request, type) }
     }
 
     /// Serves a request for a stored resource.

@@ -4,22 +4,23 @@
 //! needs `update` on the owner's `finalizers` subresource — the permission the
 //! garbage collector's foreground deletion relies on.
 //!
-//! The check runs inside the write's store transaction, so it cannot read the
-//! store: `APIServerCore.handle` takes the authorizer's snapshot before the
-//! write and hands it down in a task-local for the duration of that request.
+//! The check (like RBAC escalation prevention, `RBACEscalation`) runs inside the
+//! write's store transaction, so it cannot read the store: `APIServerCore.handle`
+//! takes the authorizer's snapshot before the write and hands it down in a
+//! task-local for the duration of that request.
 import Foundation
 import KubeCore
 
-enum OwnerReferencesAdmission {
-    /// The policy snapshot the current request's owner references are checked
-    /// against; nil when the check is off for it (AlwaysAllow, reads, system:masters).
+enum RBACAdmission {
+    /// The policy snapshot the current request's owner references and RBAC writes are
+    /// checked against; nil when the checks are off for it (AlwaysAllow, reads, system:masters).
     @TaskLocal static var authorizer: (any Authorizer)?
 }
 
 extension APIServerCore {
-    /// The snapshot the owner-reference check of `request` uses, or nil when the check does not apply.
+    /// The snapshot the RBAC admission checks of `request` use, or nil when they do not apply.
     /// Call outside any store transaction.
-    func ownerReferenceAdmission(for request: ResourceRequest) -> (any Authorizer)? {
+    func rbacAdmission(for request: ResourceRequest) -> (any Authorizer)? {
         guard accessControl.enforcesOwnerReferences, [.create, .update, .patch].contains(request.verb),
               !request.user.groups.contains(RBACPolicy.superuserGroup) else { return nil }
         return accessControl.authorizer.snapshot()
@@ -29,7 +30,7 @@ extension APIServerCore {
     /// updated, when the current request armed the check. `pods/status` is exempt
     /// (its strategy keeps ownerReferences), as upstream.
     func admitOwnerReferences(_ object: KubeObject, old: KubeObject?, _ type: ResourceType, request: ResourceRequest) throws {
-        guard let authorizer = OwnerReferencesAdmission.authorizer else { return }
+        guard let authorizer = RBACAdmission.authorizer else { return }
         if type.group.isEmpty, type.resource == "pods", request.subresource == "status" { return }
         let decision = Self.ownerReferenceDecision(new: object, old: old, request: request, authorizer: authorizer) { group, version, kind in
             guard let owner = registry.type(for: GroupKind(group: group, kind: kind)), owner.version(version) != nil else { return nil }

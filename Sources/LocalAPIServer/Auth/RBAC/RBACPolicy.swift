@@ -157,12 +157,12 @@ public struct RBACPolicy: Authorizer {
         }
     }
 
-    private struct ResolutionError: Error {
+    struct ResolutionError: Error {
         var message: String
     }
 
     /// The rules a binding grants (`GetRoleReferenceRules`), or the lister's "not found".
-    private func resolve(_ ref: RoleRef, namespace: String) -> Result<[PolicyRule], ResolutionError> {
+    func resolve(_ ref: RoleRef, namespace: String) -> Result<[PolicyRule], ResolutionError> {
         switch ref.kind {
         case "ClusterRole":
             guard let rules = clusterRoleRules[ref.name] else {
