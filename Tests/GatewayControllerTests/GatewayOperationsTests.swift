@@ -175,7 +175,8 @@ struct GatewayOperationsTests {
                 guard let rolled = await cluster.get(.pods, "openshell-0") else { return false }
                 return rolled.uid != pod.uid && rolled.metadata["annotations"]?[GatewayLabels.configChecksum]?.stringValue != checksum
             }
-            #expect(await cluster.condition("TLSReady")?.isTrue == true)
+            // Renewals come every 15s here; between them TLSReady is True.
+            try await cluster.wait(timeout: .seconds(30)) { await cluster.condition("TLSReady")?.isTrue == true }
         }
     }
 

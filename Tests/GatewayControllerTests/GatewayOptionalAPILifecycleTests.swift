@@ -127,6 +127,8 @@ struct GatewayOptionalAPILifecycleTests {
         try await withOperator(installCertManager: true) { test in
             let client = test.client
             _ = try await client.create(OpenShellAPIGroup.gateways, namespace: namespace, gateway(spec: certManagerSpec))
+            // Every Certificate issued (TLSReady) and the gateway Available: the switch from a settled state.
+            try await eventually(timeout: .seconds(60)) { await condition(client, GatewayConditionType.tlsReady)?.isTrue == true }
             try await eventually(timeout: .seconds(60)) { await condition(client, GatewayConditionType.available)?.isTrue == true }
             let ca = try await client.get(GatewayResources.secrets, namespace: namespace, name: "openshell-ca-tls")
             _ = try await client.patch(OpenShellAPIGroup.gateways, namespace: namespace, name: "openshell", type: .merge,

@@ -160,6 +160,18 @@ struct GatewayOptionalAPIPlannerTests {
         #expect(message.contains("workload waits"))
     }
 
+    @Test("switched to BuiltIn with the cert-manager chain still there: only the chain is deleted, the PKI waits for it to be gone")
+    func builtInDeletesChainFirst() {
+        let applied = GatewayPlanner.plan(snapshot(owner(certManagerSpec), issuedSecrets: allIssued))
+        let chain = live(applied, certificatesReady: true).filter { $0.apiVersion.hasPrefix("cert-manager.io/") }
+        #expect(chain.count == 5)
+        let plan = GatewayPlanner.plan(snapshot(owner(["tls": ["mode": "BuiltIn"]]), children: chain, issuedSecrets: allIssued))
+        #expect(Set(deletes(plan).map(\.name)) == Set(chain.map(\.name)))
+        #expect(plan.actions.count == chain.count, "nothing but the chain's deletes: \(plan.actions)")
+        #expect(condition(plan, GatewayConditionType.tlsReady)?.reason == "Provisioning")
+        #expect(plan.requeueAfter != nil)
+    }
+
     @Test("CertManagerMissing is announced once; once served again a Normal CertManagerAvailable Event")
     func missingOnceThenAvailable() {
         let first = GatewayPlanner.plan(snapshot(owner(certManagerSpec), apis: [:]))
@@ -170,6 +182,17 @@ struct GatewayOptionalAPIPlannerTests {
         #expect(recovered.events.contains { $0.type == .normal && $0.reason == GatewayEventReason.certManagerAvailable })
         #expect(condition(recovered, GatewayConditionType.degraded)?.isTrue == false)
         #expect(creates(recovered).contains { $0.kind == "Certificate" })
+    }
+
+    @Test("CertManagerAvailable is announced in the run that leaves CertManagerMissing, also while the caches still sync, and once")
+    func availableWhileSyncing() {
+        let missing = GatewayPlanner.plan(snapshot(owner(certManagerSpec), apis: [:]))
+        let syncing = GatewayPlanner.plan(snapshot(
+            owner(certManagerSpec, status: missing.status), apis: served.merging([.issuers: .syncing, .certificates: .syncing]) { $1 }))
+        #expect(syncing.events.filter { $0.reason == GatewayEventReason.certManagerAvailable }.count == 1)
+        #expect(condition(syncing, GatewayConditionType.tlsReady)?.reason == GatewayTLSReason.waitingForCertificates)
+        let ready = GatewayPlanner.plan(snapshot(owner(certManagerSpec, status: syncing.status)))
+        #expect(!ready.events.contains { $0.reason == GatewayEventReason.certManagerAvailable })
     }
 
     @Test("a Certificate Ready for an older spec (applied hash behind) does not count as issued")

@@ -87,14 +87,15 @@ struct GatewayOptionalScenario: Sendable {
             return await condition("Available") == true
         }
 
-        // TLS off and no exposure: every optional child deleted. (Not `BuiltIn`: the built-in PKI
-        // takes over the Secrets cert-manager wrote, and setting its ownerReference on them needs
-        // `delete secrets` under OwnerReferencesPermissionEnforcement, which the operator does not hold.)
+        // The built-in PKI and no exposure: every optional child deleted, and the Secrets cert-manager
+        // wrote used as they are (never adopted: changing their ownerReferences would need
+        // `delete secrets` under OwnerReferencesPermissionEnforcement, which the operator does not hold).
         _ = try await client.patch(OpenShellAPIGroup.gateways, namespace: namespace, name: Self.name, type: .merge,
-                                   patch: ["spec": ["tls": ["mode": "Disabled"], "exposure": .null]])
-        try await step("TLS disabled, no exposure → every optional child deleted") {
+                                   patch: ["spec": ["tls": ["mode": "BuiltIn"], "exposure": .null]])
+        try await step("built-in PKI, no exposure → every optional child deleted, TLSReady from the kept Secrets, Available") {
             for api in Self.optionalAPIs where (try? await children(api))?.isEmpty != true { return false }
-            return true
+            let gateway = try? await client.get(OpenShellAPIGroup.gateways, namespace: namespace, name: Self.name)
+            return gateway?.conditions[type: "TLSReady"]?.reason == "CertificatesValid" && gateway?.conditions[type: "Available"]?.isTrue == true
         }
 
         _ = try await client.delete(OpenShellAPIGroup.gateways, namespace: namespace, name: Self.name)

@@ -272,6 +272,20 @@ struct GatewayPlanRun {
             return
         }
 
+        // Leaving cert-manager mode: its Issuers and Certificates go first. While a Certificate
+        // exists cert-manager keeps rewriting the Secret it names, and the built-in PKI renewing
+        // the same Secret would fight it; the PKI takes the Secrets over once the chain is gone.
+        if settings.managesCertificates {
+            let chain = s.children.filter { $0.apiVersion.hasPrefix("\(OptionalAPI.certificates.group)/") && owns($0) }
+            if !chain.isEmpty {
+                for child in chain where !child.isBeingDeleted { actions.append(.delete(child)) }
+                tls = ("False", "Provisioning", "removing the cert-manager Issuers and Certificates before the built-in PKI takes over their Secrets")
+                requeue(after: .seconds(1))
+                observeWorkload(spec)
+                return
+            }
+        }
+
         // PKI first: its Secrets' checksum goes into the pod template.
         let pki = GatewayPKIPlanner.plan(observed: s.secrets, settings: settings, gatewayUID: s.owner.uid, now: s.now)
         describeTLS(pki, settings: settings)
@@ -372,6 +386,10 @@ struct GatewayPlanRun {
                 requeue(after: GatewayPlanner.apiRecheck)
                 if !wasMissing { events.append(PlannedEvent(.warning, GatewayEventReason.certManagerMissing, message)) }
             } else if [OptionalAPI.issuers, .certificates].contains(where: { state($0) == .syncing }) {
+                // Served now: announced here, as the status leaves CertManagerMissing in this run.
+                if wasMissing {
+                    events.append(PlannedEvent(.normal, GatewayEventReason.certManagerAvailable, "cert-manager is served again; applying the Issuers and Certificates"))
+                }
                 tls = ("False", GatewayTLSReason.waitingForCertificates, "waiting for the operator's cache of cert-manager objects\(waiting)")
                 requeue(after: GatewayPlanner.recheck)
             } else {

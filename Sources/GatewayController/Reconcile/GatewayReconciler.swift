@@ -229,15 +229,17 @@ public struct GatewayReconciler: Reconciler {
 
     func namespace(of object: KubeObject) -> String? { object.namespace.isEmpty ? nil : object.namespace }
 
-    /// Generates and writes the Secrets of `pki`: owned ones with an ownerReference; the key-encryption
-    /// key without one, so it outlives the gateway.
+    /// Generates and writes the Secrets of `pki`: created ones with an ownerReference (the key-encryption
+    /// key without one, so it outlives the gateway); a replaced Secret keeps the ownerReferences it had,
+    /// so a Secret someone else made (cert-manager's, after a switch to the built-in PKI) is renewed but
+    /// never adopted.
     func writePKI(_ pki: PKIPlan, owner: KubeObject, observed: ObservedGatewaySecrets) async throws {
         let spec = try owner.decodeSpec(OpenShellGatewaySpec.self)
         let settings = try GatewayPKISettings(gatewayName: owner.name, namespace: owner.namespace, spec: spec)
         let writes = try GatewayPKIWriter.writes(plan: pki, observed: observed, settings: settings, now: clock.now())
         for write in writes {
             var object = write.object
-            if write.ownedByGateway {
+            if write.ownedByGateway, write.verb == .create {
                 var references = object.ownerReferences.filter { !$0.isController }
                 references.append(OwnerReference(
                     apiVersion: OpenShellAPIGroup.groupVersion.description, kind: OpenShellAPIGroup.gatewayKind.kind,
