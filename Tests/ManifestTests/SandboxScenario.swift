@@ -2,9 +2,9 @@
 //! together its steps make every call the sandbox and policy reconcilers can
 //! make: a sandbox with a class (NetworkPolicy, policy rules), a policy and
 //! a Secret goes Ready, is suspended and resumed, gets a new policy, a new
-//! egress rule and then no NetworkPolicy, and is deleted; a second sandbox
-//! waits for its Secret (its first status write fails once, so the retried
-//! reconcile repeats its Warning: an Event series) and starts when it appears.
+//! egress rule and then no NetworkPolicy, is refused a restart request it
+//! cannot record (a Warning repeated as an Event series), and is deleted; a second sandbox waits for its Secret (its first status write
+//! fails once, so the reconcile is retried) and starts when it appears.
 import Foundation
 import KubeClient
 import KubeCore
@@ -95,6 +95,21 @@ struct SandboxScenario: Sendable {
         }
         try await step("Ready again") { await phase() == "Ready" }
 
+        // A restart request the operator cannot record (longer than the status field allows) is
+        // refused with a Warning on every reconcile while it stands. A reconcile caused by something
+        // else (the referenced Secret changing) repeats it for the same version of the sandbox:
+        // the Event becomes a series (a patch of that Event).
+        _ = try await client.patch(sandboxes, namespace: namespace, name: Self.name, type: .merge, patch: [
+            "metadata": ["annotations": [.init(OpenShellLabels.restartedAtAnnotation): .string(String(repeating: "9", count: 80))]],
+        ])
+        try await step("an unrecordable restart request → InvalidRestartRequest") { await warningCount() >= 1 }
+        _ = try await client.patch(SandboxResources.secrets, namespace: namespace, name: "gh", type: .merge,
+                                   patch: ["metadata": ["labels": ["touched": "1"]]])
+        try await step("reconciled again for the Secret → the Warning repeated as a series") { await warningCount() >= 2 }
+        _ = try await client.patch(sandboxes, namespace: namespace, name: Self.name, type: .merge, patch: [
+            "metadata": ["annotations": [.init(OpenShellLabels.restartedAtAnnotation): .null]],
+        ])
+
         _ = try await client.delete(sandboxes, namespace: namespace, name: Self.name)
         try await step("delete → the Sandbox and the finalizer gone") {
             let owner = try? await client.get(sandboxes, namespace: namespace, name: Self.name)
@@ -141,6 +156,13 @@ struct SandboxScenario: Sendable {
 
     private static func egress(port: Int64) -> JSONValue {
         ["to": [["ipBlock": ["cidr": "10.0.0.0/8"]]], "ports": [["protocol": "TCP", "port": .int(port)]]]
+    }
+
+    /// How often the `InvalidRestartRequest` Event about the sandbox was recorded, counting its series.
+    private func warningCount() async -> Int {
+        let events = (try? await client.list(EventV1.resource, namespace: namespace))?.items ?? []
+        return events.filter { $0.json["reason"] == "InvalidRestartRequest" && $0.json["regarding"]?["name"]?.stringValue == Self.name }
+            .map { Int($0.json["series"]?["count"]?.intValue ?? 1) }.max() ?? 0
     }
 
     private func phase(of name: String = Self.name) async -> String? {
