@@ -152,6 +152,8 @@ public final class Controller: Service, Sendable {
             try await informer.waitUntilSynced()
         }
         try await planStartup()
+        // The plan's inputs (every cached object and observed row) are garbage now.
+        MemoryTrim.releaseFreeMemory()
         try await dispatch(started: started)
     }
 
