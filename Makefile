@@ -49,6 +49,7 @@ bench: deps
 	.build/release/operator-bench restart
 	.build/release/operator-bench sandboxes
 	.build/release/operator-bench failover
+	.build/release/operator-bench memory
 
 # The binary of the Containerfile: release, the Swift runtime linked statically.
 static: deps

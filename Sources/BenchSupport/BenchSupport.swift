@@ -89,8 +89,14 @@ public func timed(_ body: () async throws -> Void) async rethrows -> Double {
 
 /// The resident set size of a process (`self` or a pid) in MiB, from /proc.
 public func residentMemoryMB(of process: String = "self") -> Double {
+    processMemoryMB("VmRSS", of: process)
+}
+
+/// A memory field of /proc/<process>/status (`VmRSS`, `VmHWM` — the peak
+/// resident size —, `RssAnon`, …) in MiB; 0 when absent.
+public func processMemoryMB(_ field: String, of process: String = "self") -> Double {
     guard let status = try? String(contentsOfFile: "/proc/\(process)/status", encoding: .utf8),
-          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") }),
           let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "")
     else { return 0 }
     return kilobytes / 1024

@@ -101,7 +101,7 @@ public final class OperatorProcess: Sendable {
         // requeue-after deadlines): every object the caches hold gets one more look.
         queue.onStateLost { [logger] in
             for controller in controllers {
-                let keys = controller.primary.cache.list().map(\.key)
+                let keys = controller.primary.cache.keys
                 logger.info(
                     "queueing every cached object again after the work queue database was replaced",
                     metadata: ["controller": "\(controller.configuration.name)", "keys": "\(keys.count)"])

@@ -1,7 +1,8 @@
 //! Wires the sandbox and policy reconcilers into the operator process: the
 //! scoped informers they read (our objects by label, Secrets without their
-//! values), the indexes that map a changed class, policy, Secret or
-//! namespace to exactly the sandboxes that use it, and the two controllers.
+//! values, pods without what is never read), the indexes that map a changed
+//! class, policy, Secret or namespace to exactly the sandboxes that use it,
+//! and the two controllers.
 import KubeClient
 import KubeCore
 import KubeRuntime
@@ -20,6 +21,30 @@ public struct SandboxControllerSetup: ControllerSetup {
         static let secret = "openshell.ai/secret"
     }
 
+    /// What the sandbox controller caches of a pod (`cachedPod`).
+    static let podTransform = CacheTransform(name: "openshell.ai/sandbox-pod", cachedPod)
+
+    /// A pod as the sandbox controller reads it: its metadata (UID, owner
+    /// reference, resourceVersion, labels) and of its status the phase and,
+    /// per container, the name and state — what `AgentSandboxState` reads to
+    /// tell how the pod ended. The spec and the rest of the status, most of a
+    /// pod's size, are never read and not cached.
+    static func cachedPod(_ pod: KubeObject) -> KubeObject {
+        var kept: JSONObject = [:]
+        for field in ["apiVersion", "kind", "metadata"] { kept[field] = pod.json[field] }
+        var status: JSONObject = [:]
+        status["phase"] = pod.status?["phase"]
+        if let containers = pod.status?["containerStatuses"]?.arrayValue {
+            status["containerStatuses"] = .array(containers.map { container in
+                var trimmed: JSONObject = [:]
+                for field in ["name", "state", "lastState"] { trimmed[field] = container[field] }
+                return .object(trimmed)
+            })
+        }
+        if !status.isEmpty { kept["status"] = .object(status) }
+        return KubeObject(kept)
+    }
+
     public func makeControllers(in context: OperatorContext) throws -> [Controller] {
         let managed = "\(OpenShellLabels.managedBy)=\(OpenShellLabels.managedByValue)"
         let informers = context.informers
@@ -31,7 +56,11 @@ public struct SandboxControllerSetup: ControllerSetup {
             classes: informers.informer(for: InformerConfiguration(resource: OpenShellAPIGroup.sandboxClasses)),
             policies: namespaced(OpenShellAPIGroup.policies, nil),
             agentSandboxes: namespaced(SandboxResources.agentSandboxes, nil),
-            pods: namespaced(SandboxResources.pods, managed),
+            pods: informers.informer(for: {
+                var configuration = context.informerConfiguration(for: SandboxResources.pods, labelSelector: managed)
+                configuration.transform = Self.podTransform
+                return configuration
+            }()),
             configMaps: namespaced(SandboxResources.configMaps, managed),
             networkPolicies: namespaced(SandboxResources.networkPolicies, managed),
             secrets: informers.informer(for: InformerConfiguration(

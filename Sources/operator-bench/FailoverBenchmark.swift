@@ -62,7 +62,7 @@ struct FailoverBenchmark: AsyncParsableCommand {
                 for index in replicas.indices { try replicas[index].start() }
                 try await poll(timeout: .seconds(60)) { try await holder(bench) != nil }
 
-                report("Leader failover: two openshell-operator processes, Lease 15 s / renew 10 s / retry 2 s, \(rounds) rounds per signal")
+                report("Leader failover: two openshell-operator processes, Lease 15 s / renew 10 s / retry 2 s, \(rounds) rounds per signal (times: min / median / max)")
                 var created = 0
                 for signal in [SIGTERM, SIGKILL] {
                     var takeovers: [Double] = []
@@ -182,9 +182,14 @@ struct FailoverBenchmark: AsyncParsableCommand {
         return duplicates
     }
 
+    /// `min / median / max` of the rounds' figures (one figure when there was one round).
     private func seconds(_ values: [Double]) -> String {
         let sorted = values.sorted()
-        return String(format: "%.1f–%.1f s", sorted.first ?? 0, sorted.last ?? 0)
+        guard let first = sorted.first, let last = sorted.last else { return "-" }
+        if sorted.count == 1 { return String(format: "%.1f s", first) }
+        let middle = sorted.count / 2
+        let median = sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+        return String(format: "%.1f / %.1f / %.1f s", first, median, last)
     }
 }
 
@@ -194,6 +199,12 @@ struct OperatorReplica {
     let directory: URL
     let kubeconfig: String
     let metricsPort = 20_000 + Int.random(in: 0..<20_000)
+    /// Variables added to the inherited environment (e.g. `MALLOC_ARENA_MAX`).
+    var environment: [String: String] = [:]
+    /// Whether the process elects a leader (the binary's default); the
+    /// memory benchmark runs one replica without, so a renewal starved on a
+    /// loaded machine cannot end the run.
+    var leaderElection = true
     private(set) var process: Process?
 
     init(index: Int, directory: URL, kubeconfig: String) {
@@ -208,15 +219,17 @@ struct OperatorReplica {
             .appendingPathComponent("openshell-operator")
         process.arguments = [
             "run", "--kubeconfig", kubeconfig, "--database", directory.appendingPathComponent("queue-\(index).db").path,
-            "--metrics-bind-address", "127.0.0.1:\(metricsPort)", "--health-probe-bind-address", "0",
-            "--leader-election-namespace", FailoverBenchmark.leaseNamespace, "--log-level", "warning",
-        ]
+            "--metrics-bind-address", "127.0.0.1:\(metricsPort)", "--health-probe-bind-address", "0", "--log-level", "warning",
+        ] + (leaderElection ? ["--leader-election-namespace", FailoverBenchmark.leaseNamespace] : ["--no-leader-elect"])
         let log = directory.appendingPathComponent("replica-\(index).log")
         if !FileManager.default.fileExists(atPath: log.path) { FileManager.default.createFile(atPath: log.path, contents: nil) }
         let handle = try FileHandle(forWritingTo: log)
         handle.seekToEndOfFile()
         process.standardOutput = handle
         process.standardError = handle
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         try process.run()
         self.process = process
     }
@@ -233,11 +246,33 @@ struct OperatorReplica {
 
     /// Whether this replica's `/metrics` reports it holds the Lease.
     func isLeader() async -> Bool {
-        guard let client = try? RESTClient(configuration: ClientConfiguration(server: "http://127.0.0.1:\(metricsPort)")),
-              let response = try? await client.request(method: .get, path: "/metrics", accept: "text/plain")
-        else { return false }
-        return String(decoding: response.body, as: UTF8.self).split(separator: "\n").contains { line in
+        guard let exposition = await exposition() else { return false }
+        return exposition.split(separator: "\n").contains { line in
             line.hasPrefix("leader_election_master_status{") && line.split(separator: " ").last.flatMap { Double($0) } == 1
         }
+    }
+
+    /// This replica's `/metrics` text, or nil while it does not answer.
+    func exposition() async -> String? {
+        guard let client = try? RESTClient(configuration: ClientConfiguration(server: "http://127.0.0.1:\(metricsPort)")),
+              let response = try? await client.request(method: .get, path: "/metrics", accept: "text/plain")
+        else { return nil }
+        return String(decoding: response.body, as: UTF8.self)
+    }
+
+    /// The sum of the series of metric `name` whose labels include `controller` (any when nil),
+    /// or nil when the replica does not answer or has no such series.
+    func metric(_ name: String, controller: String? = nil) async -> Double? {
+        guard let exposition = await exposition() else { return nil }
+        var total: Double?
+        for line in exposition.split(separator: "\n") {
+            let series = line.prefix { $0 != " " }
+            guard series == name || series.hasPrefix(name + "{"),
+                  controller.map({ series.contains("controller=\"\($0)\"") }) ?? true,
+                  let value = line.split(separator: " ").last.flatMap({ Double($0) })
+            else { continue }
+            total = (total ?? 0) + value
+        }
+        return total
     }
 }

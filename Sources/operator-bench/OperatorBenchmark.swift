@@ -11,7 +11,7 @@ struct OperatorBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "operator-bench",
         abstract: "Benchmarks of the operator runtime.",
-        subcommands: [QueueBenchmark.self, InformerBenchmark.self, RestartBenchmark.self, SandboxBenchmark.self, FailoverBenchmark.self])
+        subcommands: [QueueBenchmark.self, InformerBenchmark.self, RestartBenchmark.self, SandboxBenchmark.self, FailoverBenchmark.self, MemoryBenchmark.self])
 }
 
 /// Enqueue → claim → finish throughput of the persistent work queue on a temporary file.

@@ -136,3 +136,35 @@ struct InformerCacheTests {
         #expect(OwnerMapping.controllerOwnerKeys(of: .added(object("ns", "x")), ownerGroupKind: widgets).isEmpty)
     }
 }
+
+@Suite("Object cache: packed objects and indexes built on first use")
+struct ObjectCachePackingTests {
+    @Test("an object reads back exactly as stored, and its resourceVersion without unpacking")
+    func readBack() {
+        let cache = ObjectCache()
+        var stored = object("a", "web-1", rv: "7", labels: ["app": "web"], controller: "owner-1")
+        stored.json["data"] = ["ratio": .double(2.0), "count": 3, "flag": true, "none": nil, "list": ["x", 1]]
+        cache.put(stored)
+        #expect(cache.get(stored.key) == stored)
+        #expect(cache.list() == [stored])
+        #expect(cache.snapshot() == [stored.key: stored])
+        #expect(cache.resourceVersion(stored.key) == "7")
+        #expect(cache.resourceVersion(ObjectKey(namespace: "a", name: "none")) == nil)
+    }
+
+    @Test("label and owner indexes first asked for after objects were cached cover them, and are kept up to date from then on")
+    func lazyIndexes() {
+        let cache = ObjectCache()
+        cache.put(object("a", "web-1", labels: ["app": "web"], controller: "owner-1"))
+        #expect(cache.keys(index: .label("app"), value: "web").map(\.description) == ["a/web-1"])
+        #expect(cache.keys(index: .controllerUID, value: "owner-1").map(\.description) == ["a/web-1"])
+        cache.put(object("a", "web-2", labels: ["app": "web"], controller: "owner-1"))
+        cache.put(object("a", "web-1", rv: "2", labels: ["app": "db"], controller: "owner-2"))
+        #expect(cache.keys(index: .label("app"), value: "web").map(\.description) == ["a/web-2"])
+        #expect(cache.keys(index: .label("app"), value: "db").map(\.description) == ["a/web-1"])
+        #expect(cache.keys(index: .controllerUID, value: "owner-1").map(\.description) == ["a/web-2"])
+        cache.remove(ObjectKey(namespace: "a", name: "web-2"))
+        #expect(cache.keys(index: .label("app"), value: "web").isEmpty)
+        #expect(cache.keys(index: .controllerUID, value: "owner-1").isEmpty)
+    }
+}

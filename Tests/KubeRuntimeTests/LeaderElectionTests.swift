@@ -108,6 +108,31 @@ struct LeaseElectionTests {
         #expect(election.decide(current: renewed, now: t0 + 25) == .update(record("me", renewed: t0 + 25, transitions: 1)))
     }
 
+    @Test func observedExpiryIsTheLastChangeSeenPlusTheDurationOfAnotherHoldersLease() {
+        var election = LeaseElection(identity: "me", leaseDurationSeconds: 15)
+        #expect(election.observedExpiry == nil)
+        _ = election.decide(current: record("other", renewed: t0 - 3600), now: t0 + 2)
+        #expect(election.observedExpiry == t0 + 17)
+        _ = election.decide(current: record("", renewed: t0, duration: 1), now: t0 + 3)
+        #expect(election.observedExpiry == nil)
+        election.recorded(record("me", renewed: t0 + 4), now: t0 + 4)
+        #expect(election.observedExpiry == nil)
+    }
+
+    @Test(arguments: [
+        // (expiry in seconds from now or nil, jittered retry in ms, expected sleep in ms)
+        (nil as Double?, 3_000, 3_000),
+        (10, 3_000, 3_000),
+        (0.5, 3_000, 501),
+        (0, 2_000, 1),
+        (-4, 2_000, 1),
+    ])
+    func theNextAttemptComesWhenTheObservedLeaseRunsOutIfThatIsSooner(expiry: Double?, jittered: Int, expected: Int) {
+        let delay = LeaseElection.nextAttemptDelay(
+            jittered: .milliseconds(jittered), expiry: expiry.map { t0 + $0 }, now: t0)
+        #expect(delay == .milliseconds(expected))
+    }
+
     @Test func takesAReleasedLeaseAtOnce() {
         var election = LeaseElection(identity: "me", leaseDurationSeconds: 15)
         let released = record("", renewed: t0, transitions: 2, duration: 1)

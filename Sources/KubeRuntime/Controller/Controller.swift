@@ -152,6 +152,8 @@ public final class Controller: Service, Sendable {
             try await informer.waitUntilSynced()
         }
         try await planStartup()
+        // The plan's inputs (every cached object and observed row) are garbage now.
+        MemoryTrim.releaseFreeMemory()
         try await dispatch(started: started)
     }
 
@@ -161,7 +163,9 @@ public final class Controller: Service, Sendable {
     /// queues only what needs a look now (see `StartupPlanner`).
     private func planStartup() async throws {
         let name = configuration.name
-        let listed = primary.cache.list().map { object in
+        // One object unpacked at a time, not the whole cache at once.
+        let cache = primary.cache
+        let listed = cache.keys.compactMap { cache.get($0) }.map { object in
             ListedObject(
                 key: object.key, uid: object.uid, generation: object.generation,
                 resourceVersion: object.resourceVersion, inputHash: reconciler.inputHash(for: object),

@@ -57,7 +57,7 @@ public final class SharedInformers: Service, Sendable {
     private static func identity(of configuration: InformerConfiguration) -> String {
         [
             configuration.resource.description, configuration.namespace ?? "", configuration.labelSelector ?? "",
-            configuration.fieldSelector ?? "", configuration.redactData ? "redacted" : "",
+            configuration.fieldSelector ?? "", configuration.redactData ? "redacted" : "", configuration.transform?.name ?? "",
         ].joined(separator: "|")
     }
 }

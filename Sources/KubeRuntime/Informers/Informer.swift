@@ -53,7 +53,10 @@ public enum InformerError: Error, Sendable, Hashable, CustomStringConvertible {
 ///   cache with `RelistDiff`, so handlers see each change exactly once.
 /// - **Cache.** Updated before the handlers see an event, so a handler
 ///   finds the event's state in `cache`. `metadata.managedFields` is
-///   stripped from every object before it is cached or delivered.
+///   stripped from every object before it is cached or delivered, then the
+///   configuration's `transform` applies. A list is held packed and applied
+///   one object at a time; after it, free memory is handed back to the
+///   system (`MemoryTrim`).
 /// - **Handlers.** Called one event at a time, in registration order, each
 ///   awaited before the next; a slow handler slows the informer.
 /// - **Lifecycle.** `run()` runs until its task is cancelled or a graceful
@@ -232,28 +235,41 @@ public final class Informer: Service, Sendable {
         var pages: Int
     }
 
-    /// Lists everything and makes cache and handlers match the list.
+    /// Lists everything and makes cache and handlers match the list, with
+    /// `RelistDiff`'s rule applied one listed object at a time: the list is
+    /// held packed, so a list of thousands of objects never exists as
+    /// `JSONValue` trees all at once.
     private func listAndSync(resourceVersion version: String) async throws {
         let (items, listVersion) = try await listAll(resourceVersion: version)
-        let events = RelistDiff.events(cached: cache.snapshot(), listed: items)
-        for event in events {
-            try Task.checkCancellation()
-            cache.apply(event)
+        var added = 0, updated = 0, deleted = 0
+        func deliverCounted(_ event: InformerEvent) async {
+            switch event {
+            case .added: added += 1
+            case .updated: updated += 1
+            case .deleted: deleted += 1
+            }
             await deliver(event)
         }
+        var listedKeys: Set<ObjectKey> = []
+        listedKeys.reserveCapacity(items.count)
+        for packed in items {
+            try Task.checkCancellation()
+            guard let object = (try? PackedJSON.unpack(packed)).flatMap(KubeObject.init) else { continue }
+            listedKeys.insert(object.key)
+            let old = cache.put(object)
+            for event in InformerEvent.transition(from: old, to: object) { await deliverCounted(event) }
+        }
+        for key in cache.keys where !listedKeys.contains(key) {
+            try Task.checkCancellation()
+            if let gone = cache.remove(key) { await deliverCounted(.deleted(gone)) }
+        }
+        // The pages' parsed trees are garbage now: give their memory back.
+        MemoryTrim.releaseFreeMemory()
         let wasSynced = state.withLock { s in
             s.resourceVersion = listVersion
             return s.synced
         }
         if wasSynced {
-            var added = 0, updated = 0, deleted = 0
-            for event in events {
-                switch event {
-                case .added: added += 1
-                case .updated: updated += 1
-                case .deleted: deleted += 1
-                }
-            }
             logger.info("relisted", metadata: [
                 "objects": "\(items.count)", "added": "\(added)", "updated": "\(updated)", "deleted": "\(deleted)",
                 "resourceVersion": "\(listVersion)",
@@ -264,8 +280,8 @@ public final class Informer: Service, Sendable {
         }
     }
 
-    /// All pages of a list; starts over once if a `continue` token expires.
-    private func listAll(resourceVersion version: String) async throws -> (items: [KubeObject], resourceVersion: String) {
+    /// All pages of a list, each object stripped and packed; starts over once if a `continue` token expires.
+    private func listAll(resourceVersion version: String) async throws -> (items: [[UInt8]], resourceVersion: String) {
         do {
             return try await listPages(resourceVersion: version)
         } catch let expired as ContinueExpired {
@@ -280,8 +296,8 @@ public final class Informer: Service, Sendable {
         }
     }
 
-    private func listPages(resourceVersion version: String) async throws -> (items: [KubeObject], resourceVersion: String) {
-        var items: [KubeObject] = []
+    private func listPages(resourceVersion version: String) async throws -> (items: [[UInt8]], resourceVersion: String) {
+        var items: [[UInt8]] = []
         var listVersion: String?
         var continueToken: String?
         var pages = 0
@@ -301,7 +317,7 @@ public final class Informer: Service, Sendable {
             }
             pages += 1
             if listVersion == nil { listVersion = page.resourceVersion }
-            items.append(contentsOf: page.items.map { Self.stripped($0, redactingData: configuration.redactData) })
+            items.append(contentsOf: page.items.map { PackedJSON.pack(prepared($0).value) })
             continueToken = page.continueToken
         } while continueToken != nil
         return (items, listVersion ?? "")
@@ -322,9 +338,9 @@ public final class Informer: Service, Sendable {
         for try await event in stream {
             switch event.type {
             case .added, .modified:
-                await store(Self.stripped(event.object, redactingData: configuration.redactData))
+                await store(prepared(event.object))
             case .deleted:
-                await remove(Self.stripped(event.object, redactingData: configuration.redactData))
+                await remove(prepared(event.object))
             case .bookmark:
                 advance(to: event.object.resourceVersion)
             case .error:
@@ -374,6 +390,12 @@ public final class Informer: Service, Sendable {
     /// 410 Gone / Expired: the requested resourceVersion is no longer available.
     static func isExpired(_ status: APIStatus) -> Bool {
         status.code == 410 || status.reason == .expired || status.reason == .gone
+    }
+
+    /// What the cache keeps of `object`: `stripped`, then the configuration's transform.
+    private func prepared(_ object: KubeObject) -> KubeObject {
+        let stripped = Self.stripped(object, redactingData: configuration.redactData)
+        return configuration.transform.map { $0(stripped) } ?? stripped
     }
 
     /// `object` without `metadata.managedFields`, and with every value of

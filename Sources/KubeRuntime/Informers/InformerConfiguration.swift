@@ -26,13 +26,19 @@ public struct InformerConfiguration: Sendable, Hashable {
     /// for Secrets a controller only checks exist, so no Secret value sits in
     /// the cache (memory, and nothing to leak). Default false.
     public var redactData: Bool
+    /// What the cache keeps of each object, applied after `managedFields`
+    /// are stripped and before the object is cached or handed to a handler
+    /// (controller-runtime's `TransformFunc`): drop what no reader needs.
+    /// Default nil (keep everything).
+    public var transform: CacheTransform?
 
     public init(
         resource: GroupVersionResource, namespace: String? = nil, labelSelector: String? = nil,
         fieldSelector: String? = nil, pageSize: Int = 500, backoff: ReflectorBackoff = .default,
-        watchTimeout: ClosedRange<Int> = 300...600, redactData: Bool = false
+        watchTimeout: ClosedRange<Int> = 300...600, redactData: Bool = false, transform: CacheTransform? = nil
     ) {
         self.redactData = redactData
+        self.transform = transform
         self.resource = resource
         self.namespace = namespace
         self.labelSelector = labelSelector
@@ -41,4 +47,25 @@ public struct InformerConfiguration: Sendable, Hashable {
         self.backoff = backoff
         self.watchTimeout = watchTimeout
     }
+}
+
+/// A named function that trims an object before an informer caches it.
+/// Two transforms are the same when their names are: informers are shared
+/// by configuration, so a name must always mean one function.
+public struct CacheTransform: Sendable, Hashable, CustomStringConvertible {
+    public let name: String
+    private let function: @Sendable (KubeObject) -> KubeObject
+
+    public init(name: String, _ function: @escaping @Sendable (KubeObject) -> KubeObject) {
+        self.name = name
+        self.function = function
+    }
+
+    public func callAsFunction(_ object: KubeObject) -> KubeObject { function(object) }
+
+    public var description: String { name }
+
+    public static func == (lhs: CacheTransform, rhs: CacheTransform) -> Bool { lhs.name == rhs.name }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(name) }
 }

@@ -14,7 +14,9 @@ import Logging
 ///   take it when it is free (no holder) or expired — expired meaning not
 ///   changed for `leaseDurationSeconds` as observed *locally*, so clock skew
 ///   between machines does not matter. Writes are conditional on the
-///   resourceVersion read; a conflict means someone else won.
+///   resourceVersion read; a conflict means someone else won. Unlike
+///   client-go, an attempt due after the observed lease runs out is made
+///   when it runs out (`LeaseElection.nextAttemptDelay`).
 /// - Leading: the body runs in a child task while the lease is renewed every
 ///   retry period. If no renewal succeeds within the renew deadline, or the
 ///   Lease turns out to be held by someone else, the body is cancelled at
@@ -143,7 +145,9 @@ public final class LeaderElector: Sendable {
                 logger.info("failed to acquire lease \(leaseDescription): \(error)")
             }
             let jittered = configuration.retryPeriod * (1 + Double.random(in: 0..<LeaderElectionConfiguration.jitterFactor))
-            do { try await Task.sleep(for: jittered) } catch { return false }
+            let expiry = state.withLock { $0.election.observedExpiry }
+            let delay = LeaseElection.nextAttemptDelay(jittered: jittered, expiry: expiry, now: clock.now())
+            do { try await Task.sleep(for: delay) } catch { return false }
         }
         return false
     }

@@ -85,6 +85,25 @@ struct LeaseElection: Sendable {
         return observedAt.addingTimeInterval(TimeInterval(observed.leaseDurationSeconds)) > now
     }
 
+    /// When the lease another holder has runs out, judged locally (the last
+    /// change seen plus its duration); nil when we hold it, it is free, or
+    /// nothing was seen yet.
+    var observedExpiry: Date? {
+        guard let observed, let observedAt, !observed.holderIdentity.isEmpty, observed.holderIdentity != identity else { return nil }
+        return observedAt.addingTimeInterval(TimeInterval(observed.leaseDurationSeconds))
+    }
+
+    /// How long a contender sleeps before its next attempt: the jittered
+    /// retry period, or just past `expiry` when that comes sooner — so a lease
+    /// left by a crashed holder is taken when it runs out, not up to 2.2 retry
+    /// periods later. The lease still has to go unchanged for its whole
+    /// duration as observed here; only the wait after that shrinks.
+    static func nextAttemptDelay(jittered: Duration, expiry: Date?, now: Date) -> Duration {
+        guard let expiry else { return jittered }
+        let untilExpiry = Duration.milliseconds(Int64((max(0, expiry.timeIntervalSince(now)) * 1000).rounded(.up)) + 1)
+        return min(jittered, untilExpiry)
+    }
+
     /// Decides what to do given the record currently on the server (`nil`
     /// when the Lease does not exist), and notes when it changed.
     mutating func decide(current: LeaderElectionRecord?, now: Date) -> Action {

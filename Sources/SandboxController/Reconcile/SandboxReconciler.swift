@@ -124,7 +124,7 @@ public struct SandboxReconciler: Reconciler {
         let namespace = object.namespace
         func version(_ informer: Informer, _ namespace: String, _ name: String?) -> JSONValue {
             guard let name else { return .null }
-            return .string(informer.cache.get(ObjectKey(namespace: namespace, name: name))?.resourceVersion ?? "")
+            return .string(informer.cache.resourceVersion(ObjectKey(namespace: namespace, name: name)) ?? "")
         }
         let rules = resolved.spec?.policyEngine?.rulesConfigMapRef
         let secrets = Self.secretReferences(spec).map(\.name).sorted().map { version(caches.secrets, namespace, $0) }
