@@ -21,9 +21,15 @@ public struct LeaderElectionConfiguration: Sendable, Hashable {
     /// How often contenders try to acquire, and the leader renews.
     public var retryPeriod: Duration
 
-    /// client-go's `JitterFactor`: acquisition attempts wait between one and
-    /// 2.2 retry periods, and the renew deadline must exceed 1.2 retry periods.
+    /// client-go's `JitterFactor`: the renew deadline must exceed 1.2 retry periods.
     public static let jitterFactor = 1.2
+
+    /// How much later than one retry period an acquisition attempt may come: between one and
+    /// 1.2 retry periods. client-go jitters by `jitterFactor` (up to 2.2 periods, 4.4 s by
+    /// default), which is meant to spread many contenders; an operator has two or three, and the
+    /// wider jitter alone puts a takeover after a released lease past 3 s. Spread is kept, the tail
+    /// is not.
+    public static let acquireJitter = 0.2
 
     public init(
         namespace: String, name: String, identity: String = LeaderElectionConfiguration.defaultIdentity(),

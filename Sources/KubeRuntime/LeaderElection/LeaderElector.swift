@@ -10,7 +10,8 @@ import Logging
 
 /// Leader election on a Lease, with client-go's semantics.
 ///
-/// - Acquisition: every retry period (jittered by up to 1.2×), read the Lease;
+/// - Acquisition: every retry period (jittered by up to 0.2×,
+///   `LeaderElectionConfiguration.acquireJitter`), read the Lease;
 ///   take it when it is free (no holder) or expired — expired meaning not
 ///   changed for `leaseDurationSeconds` as observed *locally*, so clock skew
 ///   between machines does not matter. Writes are conditional on the
@@ -144,7 +145,7 @@ public final class LeaderElector: Sendable {
             case .failed(let error):
                 logger.info("failed to acquire lease \(leaseDescription): \(error)")
             }
-            let jittered = configuration.retryPeriod * (1 + Double.random(in: 0..<LeaderElectionConfiguration.jitterFactor))
+            let jittered = configuration.retryPeriod * (1 + Double.random(in: 0..<LeaderElectionConfiguration.acquireJitter))
             let expiry = state.withLock { $0.election.observedExpiry }
             let delay = LeaseElection.nextAttemptDelay(jittered: jittered, expiry: expiry, now: clock.now())
             do { try await Task.sleep(for: delay) } catch { return false }
