@@ -16,7 +16,7 @@ import KubeCore
 import OpenShellAPI
 import TestSupport
 
-struct GatewayOptionalScenario: Sendable {
+struct GatewayOptionalScenario: SteppedScenario {
     /// The server: the admin client the scenario acts with, and CRD installation.
     let test: TestServer
     let namespace: String
@@ -148,14 +148,4 @@ struct GatewayOptionalScenario: Sendable {
         return pod?.spec?["containers"]?.arrayValue?.first?["image"]?.stringValue
     }
 
-    /// Polls `condition` until it holds; throws when the time is up or `stop` says so.
-    private func step(_ name: String, _ condition: @Sendable () async -> Bool) async throws {
-        let deadline = ContinuousClock.now + stepTimeout
-        while ContinuousClock.now < deadline {
-            if stop() { throw ScenarioStop.stopped(step: name) }
-            if await condition() { return }
-            try await Task.sleep(for: .milliseconds(25))
-        }
-        throw ScenarioStop.timedOut(step: name)
-    }
 }

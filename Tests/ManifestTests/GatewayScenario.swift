@@ -12,7 +12,7 @@ import KubeClient
 import KubeCore
 import OpenShellAPI
 
-struct GatewayScenario: Sendable {
+struct GatewayScenario: SteppedScenario {
     /// The admin client the scenario acts with.
     let client: RESTClient
     let namespace: String
@@ -126,14 +126,4 @@ struct GatewayScenario: Sendable {
         (try? await client.get(resource, namespace: clusterScoped ? nil : namespace, name: name)) != nil
     }
 
-    /// Polls `condition` until it holds; throws when the time is up or `stop` says so.
-    private func step(_ name: String, _ condition: @Sendable () async -> Bool) async throws {
-        let deadline = ContinuousClock.now + stepTimeout
-        while ContinuousClock.now < deadline {
-            if stop() { throw ScenarioStop.stopped(step: name) }
-            if await condition() { return }
-            try await Task.sleep(for: .milliseconds(25))
-        }
-        throw ScenarioStop.timedOut(step: name)
-    }
 }

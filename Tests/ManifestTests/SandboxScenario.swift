@@ -12,22 +12,7 @@ import LocalAPIServer
 import OpenShellAPI
 import SandboxController
 
-/// Why a scenario stopped early.
-enum ScenarioStop: Error, CustomStringConvertible {
-    /// A step's condition did not hold in time.
-    case timedOut(step: String)
-    /// The caller asked to stop (what it waited for has happened).
-    case stopped(step: String)
-
-    var description: String {
-        switch self {
-        case .timedOut(let step): "the step \"\(step)\" did not complete in time"
-        case .stopped(let step): "stopped during \"\(step)\""
-        }
-    }
-}
-
-struct SandboxScenario: Sendable {
+struct SandboxScenario: SteppedScenario {
     /// The admin client the scenario acts with.
     let client: RESTClient
     let namespace: String
@@ -169,14 +154,4 @@ struct SandboxScenario: Sendable {
         try? await client.get(OpenShellAPIGroup.sandboxes, namespace: namespace, name: name).status?["phase"]?.stringValue
     }
 
-    /// Polls `condition` until it holds; throws when the time is up or `stop` says so.
-    private func step(_ name: String, _ condition: @Sendable () async -> Bool) async throws {
-        let deadline = ContinuousClock.now + stepTimeout
-        while ContinuousClock.now < deadline {
-            if stop() { throw ScenarioStop.stopped(step: name) }
-            if await condition() { return }
-            try await Task.sleep(for: .milliseconds(25))
-        }
-        throw ScenarioStop.timedOut(step: name)
-    }
 }
