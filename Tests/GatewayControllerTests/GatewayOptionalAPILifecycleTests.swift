@@ -76,6 +76,20 @@ private func podChecksum(_ client: RESTClient) async -> String? {
 
 private let certManagerSpec: JSONObject = ["tls": ["mode": "CertManager"]]
 
+/// `api` served by the server through a CRD of ours, and optional-child informers that can only find it by
+/// API discovery: their shared CRD informers never run, as on OpenShift, where no CRD serves Routes.
+private func discoveryOnly(
+    _ test: TestServer, serving api: OptionalAPI, discoveryInterval: Duration = .seconds(60)
+) async throws -> OptionalChildInformers {
+    try await test.installCRD(minimalCRD(group: api.group, kind: api.kind, plural: api.plural), resource: api.resource)
+    var logger = Logger(label: "gateway-discovery-test")
+    logger.logLevel = .error
+    let informers = SharedInformers(client: test.client, logger: logger)
+    return OptionalChildInformers(client: test.client, informers: informers, logger: logger, discoveryInterval: discoveryInterval) {
+        InformerConfiguration(resource: $0)
+    }
+}
+
 /// An exposure kind, its CRD, the spec that asks for it, and a hand edit with the field it changes.
 struct ExposureScenario: Sendable, CustomStringConvertible {
     var description: String
@@ -207,12 +221,7 @@ struct GatewayOptionalAPILifecycleTests {
     func discovery() async throws {
         try await TestServer.with { test in
             let api = OptionalAPI.routes
-            try await test.installCRD(minimalCRD(group: api.group, kind: api.kind, plural: api.plural), resource: api.resource)
-            var logger = Logger(label: "gateway-discovery-test")
-            logger.logLevel = .error
-            // Shared informers that never run: the CRD informers see nothing, as on OpenShift, where no CRD serves Routes.
-            let informers = SharedInformers(client: test.client, logger: logger)
-            let optional = OptionalChildInformers(client: test.client, informers: informers, logger: logger) { InformerConfiguration(resource: $0) }
+            let optional = try await discoveryOnly(test, serving: api)
             #expect(optional.state(of: api) == .notServed)
             await optional.discover(.grpcRoutes)
             #expect(optional.state(of: .grpcRoutes) == .notServed)
@@ -225,13 +234,7 @@ struct GatewayOptionalAPILifecycleTests {
     func discoveredAPIGoesAway() async throws {
         try await TestServer.with { test in
             let api = OptionalAPI.routes
-            try await test.installCRD(minimalCRD(group: api.group, kind: api.kind, plural: api.plural), resource: api.resource)
-            var logger = Logger(label: "gateway-discovery-test")
-            logger.logLevel = .error
-            let informers = SharedInformers(client: test.client, logger: logger)
-            let optional = OptionalChildInformers(
-                client: test.client, informers: informers, logger: logger, discoveryInterval: .milliseconds(200)
-            ) { InformerConfiguration(resource: $0) }
+            let optional = try await discoveryOnly(test, serving: api, discoveryInterval: .milliseconds(200))
             let requeued = Locked(0)
             optional.connect(enqueue: { keys in requeued.withLock { $0 += keys.count } }, allGateways: { [ObjectKey(namespace: "ns", name: "gw")] })
             await optional.discover(api)
