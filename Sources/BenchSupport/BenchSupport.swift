@@ -81,6 +81,15 @@ public func createObjects(
 }
 
 /// Seconds `body` took.
+/// Runs `body` with a new empty directory under the system's temporary directory (named
+/// `<prefix>-<UUID>`), removed afterwards whatever happens.
+public func withScratchDirectory<T>(prefix: String = "operator-bench", _ body: (URL) async throws -> T) async throws -> T {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    return try await body(directory)
+}
+
 public func timed(_ body: () async throws -> Void) async rethrows -> Double {
     let start = ContinuousClock.now
     try await body()

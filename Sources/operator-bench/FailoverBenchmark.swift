@@ -39,51 +39,49 @@ struct FailoverBenchmark: AsyncParsableCommand {
     func run() async throws {
         let logger = benchLogger()
         let rounds = rounds
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("operator-bench-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-
-        try await BenchServer.with(logger: logger) { bench in
-            var options = SimulatorOptions()
-            options.podReadyDelay = .zero
-            options.podStopDelay = .zero
-            let simulators = ClusterSimulators.services(core: bench.server.core, faults: bench.server.faults, options: options, logger: logger)
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for service in simulators { group.addTask { try await service.run() } }
-                defer { group.cancelAll() }
-                try await installBenchCRDs(bench)
-                _ = try await bench.client.create(Namespace.resource, KubeObject([
-                    "apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(Self.namespace)],
-                ]))
-                var replicas = try (0..<2).map { index in
-                    try OperatorReplica(index: index, directory: directory, kubeconfig: bench.writeKubeconfig(in: directory, user: "replica-\(index)"))
-                }
-                defer { for replica in replicas { replica.process?.terminate() } }
-                for index in replicas.indices { try replicas[index].start() }
-                try await poll(timeout: .seconds(60)) { try await holder(bench) != nil }
-
-                report("Leader failover: two openshell-operator processes, Lease 15 s / renew 10 s / retry 2 s, \(rounds) rounds per signal (times: min / median / max)")
-                var created = 0
-                for signal in [SIGTERM, SIGKILL] {
-                    var takeovers: [Double] = []
-                    var resumed: [Double] = []
-                    var overlaps = 0
-                    for _ in 0..<rounds {
-                        let round = try await failover(bench, replicas: &replicas, signal: signal, probe: "probe-\(created)")
-                        created += 1
-                        takeovers.append(round.takeover)
-                        resumed.append(round.resumed)
-                        if round.overlapped { overlaps += 1 }
+        try await withScratchDirectory { directory in
+            try await BenchServer.with(logger: logger) { bench in
+                var options = SimulatorOptions()
+                options.podReadyDelay = .zero
+                options.podStopDelay = .zero
+                let simulators = ClusterSimulators.services(core: bench.server.core, faults: bench.server.faults, options: options, logger: logger)
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for service in simulators { group.addTask { try await service.run() } }
+                    defer { group.cancelAll() }
+                    try await installBenchCRDs(bench)
+                    _ = try await bench.client.create(Namespace.resource, KubeObject([
+                        "apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(Self.namespace)],
+                    ]))
+                    var replicas = try (0..<2).map { index in
+                        try OperatorReplica(index: index, directory: directory, kubeconfig: bench.writeKubeconfig(in: directory, user: "replica-\(index)"))
                     }
-                    let name = signal == SIGTERM ? "SIGTERM (graceful)" : "SIGKILL (crash)"
-                    let goal = signal == SIGTERM ? 3.0 : 17.0
-                    let worst = takeovers.max() ?? 0
-                    report(reportRow("\(name): takeover", seconds(takeovers), goal: "≤ \(Int(goal)) s", met: worst <= goal))
-                    report(reportRow("\(name): probe sandbox reconciled", seconds(resumed), goal: "-"))
-                    report(reportRow("\(name): rounds with overlapping writes", "\(overlaps) of \(rounds)", goal: "0", met: overlaps == 0))
+                    defer { for replica in replicas { replica.process?.terminate() } }
+                    for index in replicas.indices { try replicas[index].start() }
+                    try await poll(timeout: .seconds(60)) { try await holder(bench) != nil }
+
+                    report("Leader failover: two openshell-operator processes, Lease 15 s / renew 10 s / retry 2 s, \(rounds) rounds per signal (times: min / median / max)")
+                    var created = 0
+                    for signal in [SIGTERM, SIGKILL] {
+                        var takeovers: [Double] = []
+                        var resumed: [Double] = []
+                        var overlaps = 0
+                        for _ in 0..<rounds {
+                            let round = try await failover(bench, replicas: &replicas, signal: signal, probe: "probe-\(created)")
+                            created += 1
+                            takeovers.append(round.takeover)
+                            resumed.append(round.resumed)
+                            if round.overlapped { overlaps += 1 }
+                        }
+                        let name = signal == SIGTERM ? "SIGTERM (graceful)" : "SIGKILL (crash)"
+                        let goal = signal == SIGTERM ? 3.0 : 17.0
+                        let worst = takeovers.max() ?? 0
+                        report(reportRow("\(name): takeover", seconds(takeovers), goal: "≤ \(Int(goal)) s", met: worst <= goal))
+                        report(reportRow("\(name): probe sandbox reconciled", seconds(resumed), goal: "-"))
+                        report(reportRow("\(name): rounds with overlapping writes", "\(overlaps) of \(rounds)", goal: "0", met: overlaps == 0))
+                    }
+                    let duplicates = try await duplicateCreations(bench, expected: created)
+                    report(reportRow("sandboxes created more than once", "\(duplicates) of \(created)", goal: "0", met: duplicates == 0))
                 }
-                let duplicates = try await duplicateCreations(bench, expected: created)
-                report(reportRow("sandboxes created more than once", "\(duplicates) of \(created)", goal: "0", met: duplicates == 0))
             }
         }
     }

@@ -46,92 +46,90 @@ struct MemoryBenchmark: AsyncParsableCommand {
     func run() async throws {
         let logger = benchLogger()
         let count = count, concurrency = concurrency, settle = settle, mallocArenaMax = mallocArenaMax
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("operator-bench-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        try await withScratchDirectory { directory in
+            try await BenchServer.with(logger: logger) { bench in
+                var options = SimulatorOptions()
+                options.podReadyDelay = .zero
+                options.podStopDelay = .zero
+                options.retryInitialDelay = .milliseconds(10)
+                options.retryMaximumDelay = .milliseconds(300)
+                let simulators = ClusterSimulators.services(core: bench.server.core, faults: bench.server.faults, options: options, logger: logger)
+                try await installBenchCRDs(bench)
+                _ = try await bench.client.create(Namespace.resource, KubeObject([
+                    "apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(Self.namespace)],
+                ]))
+                // The benchmark's own view of the OpenShellSandboxes (in this process, not the operator's).
+                let view = Informer(
+                    client: bench.client, configuration: InformerConfiguration(resource: OpenShellAPIGroup.sandboxes, namespace: Self.namespace),
+                    logger: logger)
+                var replica = OperatorReplica(
+                    index: 0, directory: directory, kubeconfig: try bench.writeKubeconfig(in: directory, user: "openshell-operator"))
+                replica.leaderElection = false
+                if let mallocArenaMax { replica.environment["MALLOC_ARENA_MAX"] = String(mallocArenaMax) }
+                defer { replica.process?.terminate() }
 
-        try await BenchServer.with(logger: logger) { bench in
-            var options = SimulatorOptions()
-            options.podReadyDelay = .zero
-            options.podStopDelay = .zero
-            options.retryInitialDelay = .milliseconds(10)
-            options.retryMaximumDelay = .milliseconds(300)
-            let simulators = ClusterSimulators.services(core: bench.server.core, faults: bench.server.faults, options: options, logger: logger)
-            try await installBenchCRDs(bench)
-            _ = try await bench.client.create(Namespace.resource, KubeObject([
-                "apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(Self.namespace)],
-            ]))
-            // The benchmark's own view of the OpenShellSandboxes (in this process, not the operator's).
-            let view = Informer(
-                client: bench.client, configuration: InformerConfiguration(resource: OpenShellAPIGroup.sandboxes, namespace: Self.namespace),
-                logger: logger)
-            var replica = OperatorReplica(
-                index: 0, directory: directory, kubeconfig: try bench.writeKubeconfig(in: directory, user: "openshell-operator"))
-            replica.leaderElection = false
-            if let mallocArenaMax { replica.environment["MALLOC_ARENA_MAX"] = String(mallocArenaMax) }
-            defer { replica.process?.terminate() }
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for service in simulators { group.addTask { try await service.run() } }
+                    group.addTask { try await view.run() }
+                    defer { group.cancelAll() }
+                    try await view.waitUntilSynced()
+                    let arenas = mallocArenaMax.map { "MALLOC_ARENA_MAX=\($0)" }
+                        ?? ProcessInfo.processInfo.environment["MALLOC_ARENA_MAX"].map { "MALLOC_ARENA_MAX=\($0)" } ?? "glibc's default malloc arenas"
+                    report("Operator memory: \(count) sandboxes Ready, the openshell-operator binary (release, \(arenas))")
 
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for service in simulators { group.addTask { try await service.run() } }
-                group.addTask { try await view.run() }
-                defer { group.cancelAll() }
-                try await view.waitUntilSynced()
-                let arenas = mallocArenaMax.map { "MALLOC_ARENA_MAX=\($0)" }
-                    ?? ProcessInfo.processInfo.environment["MALLOC_ARENA_MAX"].map { "MALLOC_ARENA_MAX=\($0)" } ?? "glibc's default malloc arenas"
-                report("Operator memory: \(count) sandboxes Ready, the openshell-operator binary (release, \(arenas))")
+                    // Cold start on an empty namespace: the baseline.
+                    try replica.start()
+                    try await waitUntilCaughtUp(replica)
+                    try await Task.sleep(for: .seconds(2))
+                    let empty = Reading(replica)
+                    report(reportRow("no sandboxes: VmRSS once caught up", empty.rss, goal: "-"))
 
-                // Cold start on an empty namespace: the baseline.
-                try replica.start()
-                try await waitUntilCaughtUp(replica)
-                try await Task.sleep(for: .seconds(2))
-                let empty = Reading(replica)
-                report(reportRow("no sandboxes: VmRSS once caught up", empty.rss, goal: "-"))
-
-                // The operator creates everything.
-                let ready = try await timed {
-                    try await createObjects(bench.client, OpenShellAPIGroup.sandboxes, namespace: Self.namespace, count: count, concurrency: concurrency) { index in
-                        KubeObject([
-                            "apiVersion": "openshell.ai/v1alpha1", "kind": "OpenShellSandbox",
-                            "metadata": ["name": .string("sandbox-\(index)"), "namespace": .string(Self.namespace)], "spec": [:],
-                        ])
+                    // The operator creates everything.
+                    let ready = try await timed {
+                        try await createObjects(bench.client, OpenShellAPIGroup.sandboxes, namespace: Self.namespace, count: count, concurrency: concurrency) { index in
+                            KubeObject([
+                                "apiVersion": "openshell.ai/v1alpha1", "kind": "OpenShellSandbox",
+                                "metadata": ["name": .string("sandbox-\(index)"), "namespace": .string(Self.namespace)], "spec": [:],
+                            ])
+                        }
+                        try await poll(every: .milliseconds(500)) {
+                            view.cache.list().count(where: { object in
+                                guard let condition = object.conditions[type: "Ready"] else { return false }
+                                return condition.isTrue && condition.observedGeneration == object.generation
+                            }) == count
+                        }
                     }
-                    try await poll(every: .milliseconds(500)) {
-                        view.cache.list().count(where: { object in
-                            guard let condition = object.conditions[type: "Ready"] else { return false }
-                            return condition.isTrue && condition.observedGeneration == object.generation
-                        }) == count
+                    try await waitUntilIdle(replica)
+                    let cold = Reading(replica)
+                    report(reportRow("cold start: create → all Ready", String(format: "%.0f s", ready), goal: "-"))
+                    report(reportRow("cold start: VmRSS once idle", cold.rss, goal: "-"))
+                    report(reportRow("cold start: VmHWM (peak while creating)", cold.hwm, goal: "-"))
+
+                    // Restart over the N unchanged sandboxes.
+                    replica.signal(SIGTERM)
+                    await replica.waitForExit()
+                    let start = ContinuousClock.now
+                    try replica.start()
+                    try await waitUntilCaughtUp(replica)
+                    let caughtUp = (ContinuousClock.now - start).timeInterval
+                    let afterCatchUp = Reading(replica)
+                    // The start-up sweep reconciles the unchanged sandboxes meanwhile, spread over 10 minutes.
+                    try await Task.sleep(for: .seconds(settle))
+                    let settled = Reading(replica)
+
+                    let counts = try await cachedCounts(bench)
+                    let cached = counts.reduce(0) { $0 + $1.count }
+                    report(reportRow("restart: start to caught up", String(format: "%.1f s", caughtUp), goal: "-"))
+                    report(reportRow("restart: VmRSS when caught up", afterCatchUp.rss, goal: "≤ 100 MB", met: afterCatchUp.rssMB <= Self.goalMB))
+                    report(reportRow("restart: VmHWM when caught up", afterCatchUp.hwm, goal: "-"))
+                    report(reportRow("restart: VmRSS after \(settle) s more", settled.rss, goal: "≤ 100 MB", met: settled.rssMB <= Self.goalMB))
+                    report(reportRow("restart: VmHWM after \(settle) s more", settled.hwm, goal: "≤ 100 MB", met: settled.hwmMB <= Self.goalMB))
+                    report(reportRow("objects in the operator's caches' scope", "\(cached)", goal: "-"))
+                    for entry in counts {
+                        report(reportRow("  \(entry.kind)", String(format: "%d (%.1f KB JSON each)", entry.count, entry.jsonKB), goal: "-"))
                     }
+                    report(reportRow("RSS per sandbox (after settle)", String(format: "%.1f KB", settled.rssMB * 1024 / Double(count)), goal: "-"))
                 }
-                try await waitUntilIdle(replica)
-                let cold = Reading(replica)
-                report(reportRow("cold start: create → all Ready", String(format: "%.0f s", ready), goal: "-"))
-                report(reportRow("cold start: VmRSS once idle", cold.rss, goal: "-"))
-                report(reportRow("cold start: VmHWM (peak while creating)", cold.hwm, goal: "-"))
-
-                // Restart over the N unchanged sandboxes.
-                replica.signal(SIGTERM)
-                await replica.waitForExit()
-                let start = ContinuousClock.now
-                try replica.start()
-                try await waitUntilCaughtUp(replica)
-                let caughtUp = (ContinuousClock.now - start).timeInterval
-                let afterCatchUp = Reading(replica)
-                // The start-up sweep reconciles the unchanged sandboxes meanwhile, spread over 10 minutes.
-                try await Task.sleep(for: .seconds(settle))
-                let settled = Reading(replica)
-
-                let counts = try await cachedCounts(bench)
-                let cached = counts.reduce(0) { $0 + $1.count }
-                report(reportRow("restart: start to caught up", String(format: "%.1f s", caughtUp), goal: "-"))
-                report(reportRow("restart: VmRSS when caught up", afterCatchUp.rss, goal: "≤ 100 MB", met: afterCatchUp.rssMB <= Self.goalMB))
-                report(reportRow("restart: VmHWM when caught up", afterCatchUp.hwm, goal: "-"))
-                report(reportRow("restart: VmRSS after \(settle) s more", settled.rss, goal: "≤ 100 MB", met: settled.rssMB <= Self.goalMB))
-                report(reportRow("restart: VmHWM after \(settle) s more", settled.hwm, goal: "≤ 100 MB", met: settled.hwmMB <= Self.goalMB))
-                report(reportRow("objects in the operator's caches' scope", "\(cached)", goal: "-"))
-                for entry in counts {
-                    report(reportRow("  \(entry.kind)", String(format: "%d (%.1f KB JSON each)", entry.count, entry.jsonKB), goal: "-"))
-                }
-                report(reportRow("RSS per sandbox (after settle)", String(format: "%.1f KB", settled.rssMB * 1024 / Double(count)), goal: "-"))
             }
         }
     }

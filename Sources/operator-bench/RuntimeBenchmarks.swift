@@ -58,66 +58,65 @@ struct RestartBenchmark: AsyncParsableCommand {
 
     func run() async throws {
         let logger = benchLogger()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("operator-bench-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        try await BenchServer.with(logger: logger) { bench in
-            let kubeconfig = try bench.writeKubeconfig(in: directory)
-            try await createObjects(bench.client, .configMaps, namespace: "default", count: objects, concurrency: 16) { index in
-                benchConfigMap("source-\(index)", role: "source")
-            }
-            let harness = Harness(directory: directory, kubeconfig: kubeconfig)
-            report("Operator runtime restart (\(objects) objects, each with an owned echo; controller harness)")
-
-            // Cold start: every object is new and gets its echo.
-            let cold = try harness.start()
-            let coldElapsed = try await timed {
-                try await waitFor(timeout: .seconds(1800)) {
-                    try await bench.client.list(.configMaps, namespace: "default", options: ListOptions(labelSelector: "harness.openshell.ai/role=echo"))
-                        .items.count == objects
+        try await withScratchDirectory { directory in
+            try await BenchServer.with(logger: logger) { bench in
+                let kubeconfig = try bench.writeKubeconfig(in: directory)
+                try await createObjects(bench.client, .configMaps, namespace: "default", count: objects, concurrency: 16) { index in
+                    benchConfigMap("source-\(index)", role: "source")
                 }
-            }
-            // Let the cold run go idle (the echoes' own events reconcile their
-            // owners once more), so the restart below starts from a drained queue.
-            var lastCount = -1.0
-            try await waitFor(timeout: .seconds(600)) {
-                let count = try await harness.metric(cold, "controller_runtime_reconcile_total") ?? -1
-                let depth = try await harness.metric(cold, "workqueue_depth") ?? -1
-                defer { lastCount = count }
-                return depth == 0 && count == lastCount
-            }
-            let coldWrites = try await harness.writes(cold)
-            cold.terminate()
-            cold.waitUntilExit()
-            report(reportRow("cold start to all echoes", String(format: "%.1f s", coldElapsed), goal: "-"))
-            report(reportRow("API writes per object (cold)", String(format: "%.2f", coldWrites / Double(objects)), goal: "-"))
+                let harness = Harness(directory: directory, kubeconfig: kubeconfig)
+                report("Operator runtime restart (\(objects) objects, each with an owned echo; controller harness)")
 
-            // Warm restart: nothing changed, so nothing is due at once.
-            let warmStart = ContinuousClock.now
-            let warm = try harness.start()
-            var caughtUp: Double?
-            // The gauge exists (at 0) from the start; it is set once the controller caught up.
-            try await waitFor(timeout: .seconds(600)) {
-                caughtUp = try await harness.metric(warm, "openshell_operator_startup_seconds")
-                return caughtUp ?? 0 > 0
+                // Cold start: every object is new and gets its echo.
+                let cold = try harness.start()
+                let coldElapsed = try await timed {
+                    try await waitFor(timeout: .seconds(1800)) {
+                        try await bench.client.list(.configMaps, namespace: "default", options: ListOptions(labelSelector: "harness.openshell.ai/role=echo"))
+                            .items.count == objects
+                    }
+                }
+                // Let the cold run go idle (the echoes' own events reconcile their
+                // owners once more), so the restart below starts from a drained queue.
+                var lastCount = -1.0
+                try await waitFor(timeout: .seconds(600)) {
+                    let count = try await harness.metric(cold, "controller_runtime_reconcile_total") ?? -1
+                    let depth = try await harness.metric(cold, "workqueue_depth") ?? -1
+                    defer { lastCount = count }
+                    return depth == 0 && count == lastCount
+                }
+                let coldWrites = try await harness.writes(cold)
+                cold.terminate()
+                cold.waitUntilExit()
+                report(reportRow("cold start to all echoes", String(format: "%.1f s", coldElapsed), goal: "-"))
+                report(reportRow("API writes per object (cold)", String(format: "%.2f", coldWrites / Double(objects)), goal: "-"))
+
+                // Warm restart: nothing changed, so nothing is due at once.
+                let warmStart = ContinuousClock.now
+                let warm = try harness.start()
+                var caughtUp: Double?
+                // The gauge exists (at 0) from the start; it is set once the controller caught up.
+                try await waitFor(timeout: .seconds(600)) {
+                    caughtUp = try await harness.metric(warm, "openshell_operator_startup_seconds")
+                    return caughtUp ?? 0 > 0
+                }
+                let wall = (ContinuousClock.now - warmStart).timeInterval
+                // Anything the start-up caused but had not finished shows up by now.
+                try await Task.sleep(for: .seconds(3))
+                let reconciles = try await harness.metric(warm, "controller_runtime_reconcile_total") ?? -1
+                let immediate = try await harness.metric(warm, "openshell_operator_startup_objects", decision: "immediate") ?? -1
+                let deferred = try await harness.metric(warm, "openshell_operator_startup_objects", decision: "deferred") ?? -1
+                let writes = try await harness.writes(warm)
+                let rss = residentMemoryMB(of: String(warm.processIdentifier))
+                warm.terminate()
+                warm.waitUntilExit()
+                report(reportRow("restart: start to caught up", String(format: "%.2f s", wall), goal: "≤ 5 s", met: wall <= 5))
+                report(reportRow("  of which caches + planning", String(format: "%.2f s", caughtUp ?? -1), goal: "-"))
+                report(reportRow("restart: reconciled at once", String(format: "%.0f", immediate), goal: "0", met: immediate == 0))
+                report(reportRow("restart: deferred to the sweep", String(format: "%.0f over 10 min", deferred), goal: "-"))
+                report(reportRow(String(format: "reconciles in the first %.0f s", wall + 3), String(format: "%.0f (sweep)", reconciles), goal: "-"))
+                report(reportRow("restart: API writes", String(format: "%.0f", writes), goal: "0", met: writes == 0))
+                report(reportRow("harness RSS, \(2 * objects) cached", String(format: "%.0f MB", rss), goal: "≤ 100 MB", met: rss <= 100))
             }
-            let wall = (ContinuousClock.now - warmStart).timeInterval
-            // Anything the start-up caused but had not finished shows up by now.
-            try await Task.sleep(for: .seconds(3))
-            let reconciles = try await harness.metric(warm, "controller_runtime_reconcile_total") ?? -1
-            let immediate = try await harness.metric(warm, "openshell_operator_startup_objects", decision: "immediate") ?? -1
-            let deferred = try await harness.metric(warm, "openshell_operator_startup_objects", decision: "deferred") ?? -1
-            let writes = try await harness.writes(warm)
-            let rss = residentMemoryMB(of: String(warm.processIdentifier))
-            warm.terminate()
-            warm.waitUntilExit()
-            report(reportRow("restart: start to caught up", String(format: "%.2f s", wall), goal: "≤ 5 s", met: wall <= 5))
-            report(reportRow("  of which caches + planning", String(format: "%.2f s", caughtUp ?? -1), goal: "-"))
-            report(reportRow("restart: reconciled at once", String(format: "%.0f", immediate), goal: "0", met: immediate == 0))
-            report(reportRow("restart: deferred to the sweep", String(format: "%.0f over 10 min", deferred), goal: "-"))
-            report(reportRow(String(format: "reconciles in the first %.0f s", wall + 3), String(format: "%.0f (sweep)", reconciles), goal: "-"))
-            report(reportRow("restart: API writes", String(format: "%.0f", writes), goal: "0", met: writes == 0))
-            report(reportRow("harness RSS, \(2 * objects) cached", String(format: "%.0f MB", rss), goal: "≤ 100 MB", met: rss <= 100))
         }
     }
 }

@@ -48,51 +48,49 @@ struct SandboxBenchmark: AsyncParsableCommand {
     func run() async throws {
         let logger = benchLogger()
         let count = count, concurrency = concurrency, maxConcurrentReconciles = maxConcurrentReconciles
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("operator-bench-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        try await withScratchDirectory { directory in
+            try await BenchServer.with(maxIdleConnections: max(64, concurrency), logger: logger) { bench in
+                var options = SimulatorOptions()
+                options.podReadyDelay = .zero
+                options.podStopDelay = .zero
+                options.retryInitialDelay = .milliseconds(10)
+                options.retryMaximumDelay = .milliseconds(300)
+                let simulators = ClusterSimulators.services(
+                    core: bench.server.core, faults: bench.server.faults, options: options, logger: logger)
+                try await installBenchCRDs(bench)
+                for namespace in [Self.rawNamespace, Self.operatorNamespace] {
+                    _ = try await bench.client.create(Namespace.resource, KubeObject([
+                        "apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(namespace)],
+                    ]))
+                }
+                // The benchmark's own view of both kinds, through the admin client (not counted).
+                let rawView = Informer(
+                    client: bench.client,
+                    configuration: InformerConfiguration(resource: SandboxResources.agentSandboxes, namespace: Self.rawNamespace),
+                    logger: logger)
+                let operatorView = Informer(
+                    client: bench.client,
+                    configuration: InformerConfiguration(resource: OpenShellAPIGroup.sandboxes, namespace: Self.operatorNamespace),
+                    logger: logger)
+                let operatorSpec = OperatorSpec(
+                    kubeconfig: try bench.writeKubeconfig(in: directory, user: Self.operatorUser),
+                    database: directory.appendingPathComponent("queue.db").path, maxConcurrentReconciles: maxConcurrentReconciles,
+                    logger: logger)
 
-        try await BenchServer.with(maxIdleConnections: max(64, concurrency), logger: logger) { bench in
-            var options = SimulatorOptions()
-            options.podReadyDelay = .zero
-            options.podStopDelay = .zero
-            options.retryInitialDelay = .milliseconds(10)
-            options.retryMaximumDelay = .milliseconds(300)
-            let simulators = ClusterSimulators.services(
-                core: bench.server.core, faults: bench.server.faults, options: options, logger: logger)
-            try await installBenchCRDs(bench)
-            for namespace in [Self.rawNamespace, Self.operatorNamespace] {
-                _ = try await bench.client.create(Namespace.resource, KubeObject([
-                    "apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(namespace)],
-                ]))
-            }
-            // The benchmark's own view of both kinds, through the admin client (not counted).
-            let rawView = Informer(
-                client: bench.client,
-                configuration: InformerConfiguration(resource: SandboxResources.agentSandboxes, namespace: Self.rawNamespace),
-                logger: logger)
-            let operatorView = Informer(
-                client: bench.client,
-                configuration: InformerConfiguration(resource: OpenShellAPIGroup.sandboxes, namespace: Self.operatorNamespace),
-                logger: logger)
-            let operatorSpec = OperatorSpec(
-                kubeconfig: try bench.writeKubeconfig(in: directory, user: Self.operatorUser),
-                database: directory.appendingPathComponent("queue.db").path, maxConcurrentReconciles: maxConcurrentReconciles,
-                logger: logger)
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for service in simulators { group.addTask { try await service.run() } }
+                    group.addTask { try await rawView.run() }
+                    group.addTask { try await operatorView.run() }
+                    defer { group.cancelAll() }
+                    try await rawView.waitUntilSynced()
+                    try await operatorView.waitUntilSynced()
 
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for service in simulators { group.addTask { try await service.run() } }
-                group.addTask { try await rawView.run() }
-                group.addTask { try await operatorView.run() }
-                defer { group.cancelAll() }
-                try await rawView.waitUntilSynced()
-                try await operatorView.waitUntilSynced()
-
-                report("Sandboxes: \(count) created → Ready, raw client versus operator (\(concurrency) writes in flight, "
-                    + "\(maxConcurrentReconciles) reconciles at once, pod ready delay 0)")
-                let raw = try await rawRun(bench, view: rawView, count: count, concurrency: concurrency)
-                try await operatorRun(
-                    bench, view: operatorView, spec: operatorSpec, count: count, concurrency: concurrency, raw: raw)
+                    report("Sandboxes: \(count) created → Ready, raw client versus operator (\(concurrency) writes in flight, "
+                        + "\(maxConcurrentReconciles) reconciles at once, pod ready delay 0)")
+                    let raw = try await rawRun(bench, view: rawView, count: count, concurrency: concurrency)
+                    try await operatorRun(
+                        bench, view: operatorView, spec: operatorSpec, count: count, concurrency: concurrency, raw: raw)
+                }
             }
         }
     }
